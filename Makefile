@@ -1,0 +1,42 @@
+# journeymine: `make run` mines the bundled sample, `make test` runs the tests.
+# Both create .venv with the pinned dependencies on first use (needs only python3).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CONFIG ?= journeymine.yaml
+STAMP  := $(VENV)/.installed
+
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_LOGGING_LEVEL ?= INFO
+
+.PHONY: run test bench sample lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing pinned dependencies into $(VENV) (first time: about 2 minutes)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/journeymine run --config $(CONFIG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+sample: $(STAMP)
+	$(BIN)/journeymine sample --customers 2500 --days 60 --seed 7 --out data/sample
+
+lock:
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/python -m pip install --quiet 'setuptools>=70.1' && .lockvenv/bin/python -m pip install --quiet -e '.[test]'
+	{ echo "# Exact versions journeymine is tested with (Python 3.11). Regenerate with: make lock"; \
+	  .lockvenv/bin/python -m pip freeze --all --exclude-editable | grep -iv -e '^journeymine' -e '^pip=='; } > requirements.lock
+	rm -rf .lockvenv
+
+clean:
+	rm -rf $(VENV) out

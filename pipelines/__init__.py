@@ -1,0 +1,1 @@
+"""Prefect flows that run journeymine's steps (wiring, retries, schedule; no logic)."""

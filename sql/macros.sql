@@ -1,0 +1,68 @@
+-- Shared macros, created on every connection by journeymine.db: identifier normalisation,
+-- identifier hashing and time parsing. One definition of each rule, used by every model.
+
+-- email: trimmed, lower-cased, inner spaces removed; NULL unless it looks like local@domain
+CREATE OR REPLACE TEMP MACRO jm_norm_email(v) AS
+    CASE
+        WHEN regexp_full_match(lower(regexp_replace(v, '\s+', '', 'g')), '[^@]+@[^@]+')
+            THEN lower(regexp_replace(v, '\s+', '', 'g'))
+    END;
+
+-- phone: digits with the country code. '+' or '00' keep the code; a national leading '0' is
+-- replaced by country_code; '(0)' after a country code is dropped.
+CREATE OR REPLACE TEMP MACRO jm_phone_digits(v, country_code) AS
+    CASE
+        WHEN starts_with(trim(v), '+')
+            THEN regexp_replace(replace(v, '(0)', ''), '[^0-9]', '', 'g')
+        WHEN starts_with(regexp_replace(replace(v, '(0)', ''), '[^0-9]', '', 'g'), '00')
+            THEN substr(regexp_replace(replace(v, '(0)', ''), '[^0-9]', '', 'g'), 3)
+        WHEN starts_with(regexp_replace(v, '[^0-9]', '', 'g'), '0')
+            THEN country_code || substr(regexp_replace(v, '[^0-9]', '', 'g'), 2)
+        ELSE regexp_replace(v, '[^0-9]', '', 'g')
+    END;
+
+-- phone in E.164 style ('+447700900123'); NULL unless 8-15 digits
+CREATE OR REPLACE TEMP MACRO jm_norm_phone(v, country_code) AS
+    CASE
+        WHEN length(jm_phone_digits(v, country_code)) BETWEEN 8 AND 15
+            THEN '+' || jm_phone_digits(v, country_code)
+    END;
+
+-- the normalised form of an identifier of the given kind; NULL when empty or invalid
+CREATE OR REPLACE TEMP MACRO jm_norm_identifier(kind, v, country_code) AS
+    CASE
+        WHEN nullif(trim(v), '') IS NULL THEN NULL
+        WHEN kind = 'email' THEN jm_norm_email(v)
+        WHEN kind = 'phone' THEN jm_norm_phone(v, country_code)
+        WHEN kind = 'customer_ref' THEN nullif(upper(regexp_replace(v, '\s+', '', 'g')), '')
+        WHEN kind = 'loyalty_id' THEN nullif(upper(regexp_replace(v, '[^A-Za-z0-9]', '', 'g')), '')
+        WHEN kind = 'anonymous_id' THEN nullif(lower(trim(v)), '')
+        ELSE nullif(trim(v), '')
+    END;
+
+-- {kind, id}: the identifier as stored from staging on (salted SHA-256, 96 bits), or NULL
+CREATE OR REPLACE TEMP MACRO jm_identifier(kind, v, salt, country_code) AS
+    CASE
+        WHEN jm_norm_identifier(kind, v, country_code) IS NOT NULL
+            THEN {'kind': kind, 'id': left(sha256(salt || '|' || kind || '|' || jm_norm_identifier(kind, v, country_code)), 24)}
+    END;
+
+-- the non-NULL identifiers of a record, strongest kind first
+CREATE OR REPLACE TEMP MACRO jm_identifiers(candidates) AS
+    list_filter(candidates, lambda i: i IS NOT NULL);
+
+-- a timestamp (TIMESTAMPTZ, UTC) from text: with a strptime format (or 'epoch' / 'epoch_ms'),
+-- else ISO-8601; text without an offset is read as wall-clock time in the zone tz
+CREATE OR REPLACE TEMP MACRO jm_parse_time(v, fmt, tz) AS
+    CASE
+        WHEN nullif(trim(v), '') IS NULL THEN NULL
+        WHEN fmt = 'epoch' THEN to_timestamp(try_cast(trim(v) AS DOUBLE))
+        WHEN fmt = 'epoch_ms' THEN to_timestamp(try_cast(trim(v) AS DOUBLE) / 1000)
+        WHEN fmt IS NOT NULL THEN timezone(tz, try_strptime(trim(v), fmt)::TIMESTAMP)
+        WHEN regexp_matches(trim(v), '\d\d:\d\d(:\d\d(\.\d+)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$')
+            THEN try_cast(trim(v) AS TIMESTAMPTZ)
+        ELSE timezone(tz, try_cast(trim(v) AS TIMESTAMP))
+    END;
+
+-- a number from text, NULL when empty or not a number
+CREATE OR REPLACE TEMP MACRO jm_number(v) AS try_cast(nullif(trim(v), '') AS DOUBLE);

@@ -1,0 +1,66 @@
+-- customers: one row per customer_id: how many identifiers of each kind were stitched into
+-- it (never their values), whether it is a shared identifier's pseudo-customer, its CRM
+-- segment attributes and its span of activity. Reads stitched.identity_map,
+-- staged.identity_records and stitched.events.
+with identity_map as (
+    select * from stitched.identity_map
+),
+
+identifiers as (
+    select
+        customer_id,
+        count(*) as n_identifiers,
+        count(*) filter (where kind = 'anonymous_id') as n_devices,
+        list(distinct kind order by kind) as identifier_kinds,
+        bool_or(is_shared) as is_shared_identifier
+    from identity_map
+    group by customer_id
+),
+
+profiles as (
+    -- CRM attributes, attached through the record's strongest identifier
+    select
+        identity_map.customer_id,
+        arg_max(records.attributes ->> 'segment', records.file_line) as segment,
+        arg_max(records.attributes ->> 'country', records.file_line) as country,
+        arg_max(records.attributes ->> 'signup_date', records.file_line) as signup_date
+    from staged.identity_records as records
+    join identity_map on identity_map.identifier = records.identifiers[1].kind || ':' || records.identifiers[1].id
+    where records.attributes ->> 'segment' is not null
+        or records.attributes ->> 'country' is not null
+        or records.attributes ->> 'signup_date' is not null
+    group by identity_map.customer_id
+),
+
+activity as (
+    select
+        customer_id,
+        count(*) as n_events,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at,
+        list(distinct channel order by channel) as channels
+    from stitched.events
+    group by customer_id
+),
+
+final as (
+    select
+        identifiers.customer_id,
+        identifiers.n_identifiers,
+        identifiers.n_devices,
+        identifiers.identifier_kinds,
+        identifiers.is_shared_identifier,
+        profiles.segment,
+        profiles.country,
+        profiles.signup_date,
+        coalesce(activity.n_events, 0) as n_events,
+        activity.first_seen_at,
+        activity.last_seen_at,
+        activity.channels
+    from identifiers
+    left join profiles using (customer_id)
+    left join activity using (customer_id)
+)
+
+select * from final
+order by customer_id

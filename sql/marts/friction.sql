@@ -1,0 +1,159 @@
+-- friction: one row per friction finding (a signal at a touchpoint or transition), ranked.
+-- Reads journeys.events_in_journeys, marts.journeys and marts.journey_graph_edges.
+--
+-- Signals:
+--   loop             a step back along a back edge of the journey graph (against the way
+--                    most journeys go between those two touchpoints) to a touchpoint this
+--                    journey already visited
+--   digital_to_call  a call that follows a web/app step within $call_switch_window_hours
+--                    (the digital step is where the customer gave up on self-service)
+--   abandonment      the last touchpoint of an abandoned journey
+--
+-- Each finding is compared with the journeys that reached the same touchpoint without it.
+-- Conversion rates are converted / (converted + abandoned); open journeys are left out.
+--   score = n_journeys_affected * max(conversion_rate_without - conversion_rate_with, 0)
+-- i.e. the number of journeys the friction cost, had they converted like the others.
+-- Parameters: $call_switch_window_hours, $min_journeys, $n_examples, $digital_channels, $call_channel.
+with steps as (
+    select
+        journey_id,
+        step_number,
+        channel,
+        activity,
+        occurred_at,
+        step_number > min(step_number) over (partition by journey_id, channel, activity) as is_revisit
+    from journeys.events_in_journeys
+),
+
+outcomes as (
+    select journey_id, outcome from marts.journeys
+),
+
+transitions as (
+    select
+        journey_id,
+        channel as source_channel,
+        activity as source_activity,
+        lead(channel) over by_journey as target_channel,
+        lead(activity) over by_journey as target_activity,
+        lead(is_revisit) over by_journey as target_is_revisit,
+        epoch(lead(occurred_at) over by_journey) - epoch(occurred_at) as seconds
+    from steps
+    window by_journey as (partition by journey_id order by step_number)
+),
+
+back_edges as (
+    select source_channel, source_activity, target_channel, target_activity
+    from marts.journey_graph_edges
+    where is_back_edge and not (source_channel = target_channel and source_activity = target_activity)
+),
+
+loop_hits as (
+    select distinct
+        transitions.journey_id, 'loop' as signal,
+        transitions.source_channel as channel, transitions.source_activity as activity,
+        transitions.target_channel, transitions.target_activity
+    from transitions
+    join back_edges using (source_channel, source_activity, target_channel, target_activity)
+    where transitions.target_is_revisit
+),
+
+call_hits as (
+    select distinct
+        journey_id, 'digital_to_call' as signal,
+        source_channel as channel, source_activity as activity,
+        target_channel, target_activity
+    from transitions
+    where list_contains($digital_channels, source_channel)
+        and target_channel = $call_channel
+        and seconds <= $call_switch_window_hours * 3600
+),
+
+abandonment_hits as (
+    select
+        journey_id, 'abandonment' as signal,
+        drop_off_channel as channel, drop_off_activity as activity,
+        NULL::VARCHAR as target_channel, NULL::VARCHAR as target_activity
+    from marts.journeys
+    where outcome = 'abandoned'
+),
+
+hits as (
+    select * from loop_hits
+    union all
+    select * from call_hits
+    union all
+    select * from abandonment_hits
+),
+
+reference as (
+    -- journeys that reached each touchpoint, with their outcomes
+    select
+        reached.channel,
+        reached.activity,
+        count(*) as n_reached,
+        count(*) filter (where outcomes.outcome = 'converted') as n_converted,
+        count(*) filter (where outcomes.outcome = 'abandoned') as n_abandoned
+    from (select distinct journey_id, channel, activity from steps) as reached
+    join outcomes using (journey_id)
+    group by reached.channel, reached.activity
+),
+
+affected as (
+    select
+        hits.signal,
+        hits.channel,
+        hits.activity,
+        hits.target_channel,
+        hits.target_activity,
+        count(*) as n_journeys_affected,
+        count(*) filter (where outcomes.outcome = 'converted') as n_converted,
+        count(*) filter (where outcomes.outcome = 'abandoned') as n_abandoned,
+        list_sort(min(hits.journey_id, $n_examples)) as example_journey_ids
+    from hits
+    join outcomes using (journey_id)
+    group by hits.signal, hits.channel, hits.activity, hits.target_channel, hits.target_activity
+),
+
+scored as (
+    select
+        affected.*,
+        reference.n_reached as n_reference,
+        affected.n_converted / nullif(affected.n_converted + affected.n_abandoned, 0) as conversion_rate_with,
+        (reference.n_converted - affected.n_converted)
+            / nullif(reference.n_converted + reference.n_abandoned - affected.n_converted - affected.n_abandoned, 0)
+            as conversion_rate_without
+    from affected
+    join reference using (channel, activity)
+),
+
+totals as (
+    select count(*) as n_all_journeys from outcomes
+),
+
+final as (
+    select
+        activity || ' (' || channel || ')'
+            || coalesce(' → ' || target_activity || ' (' || target_channel || ')', '') as touchpoint,
+        signal,
+        channel,
+        activity,
+        target_channel,
+        target_activity,
+        n_journeys_affected,
+        n_journeys_affected / totals.n_all_journeys as share,
+        n_reference,
+        conversion_rate_with,
+        conversion_rate_without,
+        n_journeys_affected * greatest(coalesce(conversion_rate_without - conversion_rate_with, 0), 0) as score,
+        example_journey_ids
+    from scored
+    cross join totals
+    where n_journeys_affected >= $min_journeys
+)
+
+select
+    row_number() over (order by score desc, n_journeys_affected desc, touchpoint, signal) as friction_rank,
+    *
+from final
+order by friction_rank

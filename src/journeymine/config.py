@@ -1,0 +1,354 @@
+"""Read and check a journeymine YAML config.
+
+`load_config(path)` returns a frozen `Config`. Unknown keys and bad values raise
+`ConfigError` naming the key (as a dotted path) and what was expected. Relative paths in the
+file are resolved against the folder of the config file, so a run does not depend on the
+working folder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from journeymine.errors import ConfigError
+from journeymine.schema import FORMATS, IDENTIFIER_KINDS, MAPPED_FIELDS, PRESET_CHANNELS, PRESET_FORMATS
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+_TIME_FORMAT_SPECIALS = ("epoch", "epoch_ms")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How a `mapped` source's columns become the event contract (column names of the file)."""
+
+    occurred_at: str
+    activity: str
+    identifiers: dict[str, str]
+    event_id: str | None = None
+    ended_at: str | None = None
+    channel: str | None = None
+    sentiment: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One input: a glob of files read with a preset (or a column mapping)."""
+
+    name: str
+    path: str
+    preset: str
+    format: str
+    channel: str | None = None
+    time_format: str | None = None
+    time_zone: str = "UTC"
+    delimiter: str = ","
+    user_id_kind: str = "customer_ref"
+    columns: ColumnMapping | None = None
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    """Identifier normalisation, hashing and the over-merge guard of the identity graph."""
+
+    salt: str = "journeymine"
+    default_country_code: str = "44"
+    # A customer (connected component) holding more identifiers of one kind than this is
+    # implausible (a shared kiosk, a switchboard number) and is split, not merged.
+    max_identifiers_per_kind: dict[str, int] = field(
+        default_factory=lambda: {
+            "customer_ref": 2,
+            "loyalty_id": 3,
+            "email": 3,
+            "phone": 3,
+            "anonymous_id": 25,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Inactivity timeouts per channel; 0 makes every event its own session (calls, store visits)."""
+
+    timeout_minutes: dict[str, int] = field(
+        default_factory=lambda: {"web": 30, "app": 30, "call_center": 0, "store": 0}
+    )
+    default_timeout_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class JourneyConfig:
+    """A journey ends at a goal activity, or after `window_days` without any event."""
+
+    goal_activities: tuple[str, ...] = ()
+    window_days: int = 30
+
+
+@dataclass(frozen=True)
+class FrictionConfig:
+    """Thresholds of the friction signals."""
+
+    call_switch_window_hours: float = 24.0
+    min_journeys: int = 10
+    n_examples: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole run: sources, where results go, and the knobs of each step."""
+
+    sources: tuple[SourceConfig, ...]
+    output_dir: Path
+    database: Path
+    memory_limit: str = "4GB"
+    threads: int | None = None
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
+    sessions: SessionConfig = field(default_factory=SessionConfig)
+    journeys: JourneyConfig = field(default_factory=JourneyConfig)
+    friction: FrictionConfig = field(default_factory=FrictionConfig)
+    path: Path | None = None
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"no source named {name!r}; the config has {', '.join(self.source_names)}")
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.sources)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read the YAML file at `path` and return the checked `Config`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_config(data, base_dir=path.resolve().parent, path=path.resolve())
+
+
+def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Config:
+    """Check a config already read into Python objects; relative paths are taken from `base_dir`."""
+    top = _mapping(data, "config")
+    _only(top, "config", {
+        "sources", "output_dir", "database", "memory_limit", "threads",
+        "identity", "sessions", "journeys", "friction",
+    })
+    sources_raw = _mapping(_required(top, "sources", "config"), "sources")
+    if not sources_raw:
+        raise ConfigError("sources: expected at least one source")
+    sources = tuple(_source(name, spec, base_dir) for name, spec in sources_raw.items())
+
+    memory_limit = _str(top.get("memory_limit", "4GB"), "memory_limit")
+    if not _MEMORY.match(memory_limit):
+        raise ConfigError(f"memory_limit: expected a size such as '2GB' or '512MiB', found {memory_limit!r}")
+    threads = top.get("threads")
+    if threads is not None:
+        threads = _int(threads, "threads", minimum=1)
+
+    return Config(
+        sources=sources,
+        output_dir=_path(_required(top, "output_dir", "config"), "output_dir", base_dir),
+        database=_path(_required(top, "database", "config"), "database", base_dir),
+        memory_limit=memory_limit,
+        threads=threads,
+        identity=_identity(top.get("identity", {})),
+        sessions=_sessions(top.get("sessions", {})),
+        journeys=_journeys(top.get("journeys", {})),
+        friction=_friction(top.get("friction", {})),
+        path=path,
+    )
+
+
+def _source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
+    where = f"sources.{name}"
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            f"{where}: a source name must be lower-case letters, digits and '_', starting with a letter"
+        )
+    spec = _mapping(spec, where)
+    _only(spec, where, {
+        "path", "preset", "format", "channel", "time_format", "time_zone", "delimiter",
+        "user_id_kind", "columns",
+    })
+    preset = _choice(spec.get("preset", "mapped"), f"{where}.preset", tuple(PRESET_FORMATS))
+    fmt = _choice(spec.get("format", PRESET_FORMATS[preset]), f"{where}.format", FORMATS)
+    if preset != "mapped" and fmt != PRESET_FORMATS[preset]:
+        raise ConfigError(
+            f"{where}.format: preset {preset!r} reads {PRESET_FORMATS[preset]} files, found format {fmt!r}"
+        )
+    channel = spec.get("channel", PRESET_CHANNELS[preset])
+    if channel is not None:
+        channel = _str(channel, f"{where}.channel")
+        if not _NAME.match(channel):
+            raise ConfigError(f"{where}.channel: expected a lower-case name such as 'web', found {channel!r}")
+    columns = None
+    if preset == "mapped":
+        columns = _columns(_required(spec, "columns", where), f"{where}.columns")
+        if channel is None and columns.channel is None:
+            raise ConfigError(f"{where}: a mapped source needs 'channel' or a 'columns.channel' column")
+    elif "columns" in spec:
+        raise ConfigError(f"{where}.columns: only a source with preset 'mapped' takes a column mapping")
+    if preset == "segment" and channel is None:
+        raise ConfigError(f"{where}.channel: a segment source needs its channel, e.g. 'web' or 'app'")
+
+    time_format = spec.get("time_format")
+    if time_format is not None:
+        time_format = _str(time_format, f"{where}.time_format")
+        if time_format not in _TIME_FORMAT_SPECIALS and "%" not in time_format:
+            raise ConfigError(
+                f"{where}.time_format: expected strptime codes such as '%d/%m/%Y %H:%M' or one of "
+                f"{', '.join(_TIME_FORMAT_SPECIALS)}, found {time_format!r}"
+            )
+    time_zone = _str(spec.get("time_zone", "UTC"), f"{where}.time_zone")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}.time_zone: unknown time zone {time_zone!r}; expected an IANA name such as 'Europe/London'"
+        ) from None
+    delimiter = _str(spec.get("delimiter", ","), f"{where}.delimiter")
+    if len(delimiter) != 1:
+        raise ConfigError(f"{where}.delimiter: expected one character, found {delimiter!r}")
+    return SourceConfig(
+        name=name,
+        path=str(_path(_required(spec, "path", where), f"{where}.path", base_dir)),
+        preset=preset,
+        format=fmt,
+        channel=channel,
+        time_format=time_format,
+        time_zone=time_zone,
+        delimiter=delimiter,
+        user_id_kind=_choice(spec.get("user_id_kind", "customer_ref"), f"{where}.user_id_kind", IDENTIFIER_KINDS),
+        columns=columns,
+    )
+
+
+def _columns(spec: Any, where: str) -> ColumnMapping:
+    spec = _mapping(spec, where)
+    _only(spec, where, set(MAPPED_FIELDS) | {"identifiers"})
+    identifiers = _mapping(_required(spec, "identifiers", where), f"{where}.identifiers")
+    if not identifiers:
+        raise ConfigError(f"{where}.identifiers: expected at least one identifier column")
+    for kind, column in identifiers.items():
+        _choice(kind, f"{where}.identifiers", IDENTIFIER_KINDS)
+        _str(column, f"{where}.identifiers.{kind}")
+    fields = {key: _str(spec[key], f"{where}.{key}") for key in MAPPED_FIELDS if key in spec}
+    for key in ("occurred_at", "activity"):
+        if key not in fields:
+            raise ConfigError(f"{where}: missing required key {key!r} (the column holding the {key})")
+    return ColumnMapping(identifiers=dict(identifiers), **fields)
+
+
+def _identity(spec: Any) -> IdentityConfig:
+    where = "identity"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"salt", "default_country_code", "max_identifiers_per_kind"})
+    defaults = IdentityConfig()
+    limits = dict(defaults.max_identifiers_per_kind)
+    for kind, value in _mapping(spec.get("max_identifiers_per_kind", {}), f"{where}.max_identifiers_per_kind").items():
+        _choice(kind, f"{where}.max_identifiers_per_kind", IDENTIFIER_KINDS)
+        limits[kind] = _int(value, f"{where}.max_identifiers_per_kind.{kind}", minimum=1)
+    code = str(spec.get("default_country_code", defaults.default_country_code))
+    if not re.fullmatch(r"\d{1,3}", code):
+        raise ConfigError(f"{where}.default_country_code: expected 1-3 digits such as '44', found {code!r}")
+    salt = _str(spec.get("salt", defaults.salt), f"{where}.salt")
+    return IdentityConfig(salt=salt, default_country_code=code, max_identifiers_per_kind=limits)
+
+
+def _sessions(spec: Any) -> SessionConfig:
+    where = "sessions"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"timeout_minutes", "default_timeout_minutes"})
+    defaults = SessionConfig()
+    timeouts = dict(defaults.timeout_minutes)
+    for channel, value in _mapping(spec.get("timeout_minutes", {}), f"{where}.timeout_minutes").items():
+        timeouts[_str(channel, f"{where}.timeout_minutes")] = _int(
+            value, f"{where}.timeout_minutes.{channel}", minimum=0
+        )
+    default = _int(spec.get("default_timeout_minutes", defaults.default_timeout_minutes),
+                   f"{where}.default_timeout_minutes", minimum=0)
+    return SessionConfig(timeout_minutes=timeouts, default_timeout_minutes=default)
+
+
+def _journeys(spec: Any) -> JourneyConfig:
+    where = "journeys"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"goal_activities", "window_days"})
+    goals = spec.get("goal_activities", [])
+    if not isinstance(goals, list) or not all(isinstance(g, str) and g for g in goals):
+        raise ConfigError(f"{where}.goal_activities: expected a list of activity names, found {goals!r}")
+    window = _int(spec.get("window_days", 30), f"{where}.window_days", minimum=1)
+    return JourneyConfig(goal_activities=tuple(goals), window_days=window)
+
+
+def _friction(spec: Any) -> FrictionConfig:
+    where = "friction"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"call_switch_window_hours", "min_journeys", "n_examples"})
+    defaults = FrictionConfig()
+    hours = spec.get("call_switch_window_hours", defaults.call_switch_window_hours)
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0:
+        raise ConfigError(f"{where}.call_switch_window_hours: expected a positive number of hours, found {hours!r}")
+    return FrictionConfig(
+        call_switch_window_hours=float(hours),
+        min_journeys=_int(spec.get("min_journeys", defaults.min_journeys), f"{where}.min_journeys", minimum=1),
+        n_examples=_int(spec.get("n_examples", defaults.n_examples), f"{where}.n_examples", minimum=1),
+    )
+
+
+# --- small checkers: each raises ConfigError naming the key and what was expected ---------
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping of keys to values, found {type(value).__name__}")
+    return value
+
+
+def _only(spec: dict[str, Any], where: str, allowed: set[str]) -> None:
+    for key in spec:
+        if key not in allowed:
+            raise ConfigError(f"{where}: unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
+
+
+def _required(spec: dict[str, Any], key: str, where: str) -> Any:
+    if spec.get(key) is None:
+        raise ConfigError(f"{where}: missing required key {key!r}")
+    return spec[key]
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: expected a non-empty string, found {value!r}")
+    return value
+
+
+def _int(value: Any, where: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: expected a whole number >= {minimum}, found {value!r}")
+    return value
+
+
+def _choice(value: Any, where: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{where}: unknown value {value!r}; expected one of {', '.join(allowed)}")
+    return value
+
+
+def _path(value: Any, where: str, base_dir: Path) -> Path:
+    path = Path(_str(value, where)).expanduser()
+    return path if path.is_absolute() else base_dir / path

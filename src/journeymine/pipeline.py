@@ -1,0 +1,197 @@
+"""The steps of a run, as plain functions over a `Config`.
+
+Each step opens the working DuckDB file, reads the layer above and writes the layer below,
+and returns a `StepResult` (what it did, how long it took). The Prefect flow in
+`pipelines/` only wires these together; nothing here imports Prefect.
+
+    start_run → load_source (per source) → stitch → split_sessions → build_journeys
+              → mine_journeys → publish_outputs
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from journeymine import stitch as stitching
+from journeymine.config import Config
+from journeymine.db import Warehouse
+from journeymine.graph import build_journey_graph, flatten_edges
+from journeymine.ingest import create_meta_tables
+from journeymine.publish import build_manifest, publish_manifest, write_outputs
+from journeymine.ingest import load_source as ingest_source
+from journeymine.schema import CALL_CHANNEL, DIGITAL_CHANNELS
+from journeymine.stage import create_staged_tables, stage_source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Identity of one run."""
+
+    run_id: str
+    started_at: str
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a step did: its name, its wall time, and its counts (JSON-friendly)."""
+
+    step: str
+    seconds: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def open_warehouse(config: Config) -> Iterator[Warehouse]:
+    """The run's working database, with the config's memory limit and threads."""
+    wh = Warehouse(config.database, memory_limit=config.memory_limit, threads=config.threads)
+    try:
+        yield wh
+    finally:
+        wh.close()
+
+
+@contextmanager
+def _timed(step: str, details: dict[str, Any]) -> Iterator[list[StepResult]]:
+    """Time a block; the caller fills `details`, the block's result lands in the yielded list."""
+    started = time.perf_counter()
+    out: list[StepResult] = []
+    yield out
+    out.append(StepResult(step, round(time.perf_counter() - started, 3), details))
+    log.info("%s done in %.1f s", step, out[0].seconds)
+
+
+def start_run(config: Config) -> Run:
+    """Create the run id and fresh staged tables (the staged layer is rebuilt from raw each run)."""
+    now = datetime.now(UTC)
+    run = Run(run_id=now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3), started_at=now.isoformat())
+    with open_warehouse(config) as wh:
+        create_meta_tables(wh)
+        create_staged_tables(wh)
+    log.info("run %s: %d sources, working database %s", run.run_id, len(config.sources), config.database)
+    return run
+
+
+def load_source(config: Config, source_name: str, run: Run) -> StepResult:
+    """Ingest the source's new files into raw.<source>, then stage all its rows."""
+    source = config.source(source_name)
+    details: dict[str, Any] = {"source": source.name, "preset": source.preset}
+    with _timed(f"load_source:{source.name}", details) as result, open_warehouse(config) as wh:
+        loaded = ingest_source(wh, source, run_id=run.run_id)
+        counts = stage_source(wh, source, config.identity, source_rank=config.source_names.index(source.name))
+        details |= {
+            "n_files": len(loaded.files),
+            "n_files_loaded": loaded.n_files_loaded,
+            "n_files_skipped": loaded.n_files_skipped,
+            "n_rows_loaded": loaded.n_rows_loaded,
+            "n_read": counts.n_read,
+            "n_accepted": counts.n_accepted,
+            "n_events": counts.n_events,
+            "n_identity_records": counts.n_identity_records,
+            "n_rejected": counts.n_rejected,
+            "rejects_by_reason": counts.rejects_by_reason,
+        }
+        log.info(
+            "source %s: %d files (%d new), %d rows read = %d accepted + %d rejected",
+            source.name, len(loaded.files), loaded.n_files_loaded, counts.n_read, counts.n_accepted, counts.n_rejected,
+        )
+    return result[0]
+
+
+def stitch(config: Config) -> StepResult:
+    """Identity graph → one customer_id per person → stitched.events."""
+    details: dict[str, Any] = {}
+    with _timed("stitch", details) as result, open_warehouse(config) as wh:
+        details |= asdict(stitching.stitch_identities(wh, config.identity))
+        log.info(
+            "stitched %d identifiers into %d customers; %d implausible components split (%d shared identifiers)",
+            details["n_identifiers"], details["n_customers"], details["n_components_split"],
+            details["n_shared_identifiers"],
+        )
+    return result[0]
+
+
+def split_sessions(config: Config) -> StepResult:
+    """Sessions per customer and channel, by the channel's inactivity timeout."""
+    details: dict[str, Any] = {}
+    with _timed("split_sessions", details) as result, open_warehouse(config) as wh:
+        timeouts = pd.DataFrame(
+            {"channel": list(config.sessions.timeout_minutes), "timeout_minutes": list(config.sessions.timeout_minutes.values())}
+        )
+        wh.register("cfg_session_timeouts", timeouts)
+        details["n_events"] = wh.build(
+            "journeys.events_sessionized", "journeys/int_events_sessionized",
+            {"default_timeout_minutes": config.sessions.default_timeout_minutes},
+        )
+        details["n_sessions"] = int(wh.scalar("SELECT count(DISTINCT session_id) FROM journeys.events_sessionized"))
+    return result[0]
+
+
+def build_journeys(config: Config) -> StepResult:
+    """Journeys (cases) across channels, and the events, sessions and journeys outputs."""
+    params = {"goal_activities": list(config.journeys.goal_activities), "window_days": config.journeys.window_days}
+    details: dict[str, Any] = {}
+    with _timed("build_journeys", details) as result, open_warehouse(config) as wh:
+        wh.build("journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys", params)
+        details["n_events"] = wh.build("marts.events", "marts/events")
+        details["n_sessions"] = wh.build("marts.sessions", "marts/sessions")
+        details["n_journeys"] = wh.build("marts.journeys", "marts/journeys", params)
+        details["outcomes"] = dict(wh.rows("SELECT outcome, count(*) FROM marts.journeys GROUP BY outcome ORDER BY outcome"))
+    return result[0]
+
+
+def mine_journeys(config: Config) -> StepResult:
+    """Variants, the journey graph (networkx), drop-offs, friction findings and customers."""
+    details: dict[str, Any] = {}
+    with _timed("mine_journeys", details) as result, open_warehouse(config) as wh:
+        details["n_variants"] = wh.build("marts.variants", "marts/variants")
+        details["n_nodes"] = wh.build("marts.journey_graph_nodes", "marts/journey_graph_nodes")
+        # counts come from SQL; the rows written are the networkx graph's edges, flattened
+        wh.build("marts.journey_graph_edges", "marts/journey_graph_edges")
+        graph = build_journey_graph(
+            wh.df("SELECT * FROM marts.journey_graph_nodes"), wh.df("SELECT * FROM marts.journey_graph_edges")
+        )
+        edges = flatten_edges(graph)
+        wh.execute("DELETE FROM marts.journey_graph_edges")
+        wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_back_edge BOOLEAN")
+        wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_self_loop BOOLEAN")
+        if not edges.empty:
+            wh.insert_frame("marts.journey_graph_edges", edges)
+        details["n_edges"] = len(edges)
+        details["n_back_edges"] = int(edges["is_back_edge"].sum()) if not edges.empty else 0
+        details["n_dropoff_rows"] = wh.build("marts.dropoffs", "marts/dropoffs")
+        details["n_findings"] = wh.build(
+            "marts.friction", "marts/friction",
+            {
+                "call_switch_window_hours": config.friction.call_switch_window_hours,
+                "min_journeys": config.friction.min_journeys,
+                "n_examples": config.friction.n_examples,
+                "digital_channels": list(DIGITAL_CHANNELS),
+                "call_channel": CALL_CHANNEL,
+            },
+        )
+        details["n_customers"] = wh.build("marts.customers", "marts/customers")
+    return result[0]
+
+
+def publish_outputs(config: Config, run: Run, steps: list[StepResult]) -> dict[str, Any]:
+    """Write the Parquet outputs, analytics.duckdb and the run manifest; return the manifest."""
+    started = time.perf_counter()
+    with open_warehouse(config) as wh:
+        counts = write_outputs(wh, config.output_dir)
+        done = [asdict(s) for s in steps]
+        done.append({"step": "publish_outputs", "seconds": round(time.perf_counter() - started, 3), "details": {}})
+        manifest = build_manifest(config, run.run_id, run.started_at, done, counts)
+        publish_manifest(wh, manifest, config.output_dir)
+    log.info("run %s: outputs written to %s", run.run_id, config.output_dir)
+    return manifest

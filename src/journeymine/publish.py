@@ -1,0 +1,164 @@
+"""Publish: write the outputs as Parquet, the analysts' DuckDB, and the run manifest.
+
+Files are written beside their final name and moved into place, so a reader never sees a
+half-written output. `analytics.duckdb` holds one view per output over its Parquet file
+(absolute paths: move the output folder and the views must be recreated, by a new run).
+No output holds a raw identifier: rejects are published without their raw row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from journeymine import __version__
+from journeymine.config import Config
+from journeymine.db import Warehouse, quote_ident
+from journeymine.errors import JourneymineError
+from journeymine.schema import OUTPUT_COLUMNS
+
+# Each output and the query that produces it from the working database.
+OUTPUT_QUERIES: dict[str, str] = {
+    "events": "SELECT * FROM marts.events",
+    "sessions": "SELECT * FROM marts.sessions",
+    "journeys": "SELECT * FROM marts.journeys",
+    "variants": "SELECT * FROM marts.variants",
+    "journey_graph_nodes": "SELECT * FROM marts.journey_graph_nodes",
+    "journey_graph_edges": "SELECT * FROM marts.journey_graph_edges",
+    "dropoffs": "SELECT * FROM marts.dropoffs",
+    "friction": "SELECT * FROM marts.friction",
+    "customers": "SELECT * FROM marts.customers",
+    "rejects": (
+        "SELECT source, file_name, file_line, event_id, reason FROM staged.rejects "
+        "ORDER BY source, file_name, file_line"
+    ),
+}
+MANIFEST_QUERY = "SELECT * FROM meta.runs ORDER BY started_at, run_id"
+
+
+def create_runs_table(wh: Warehouse) -> None:
+    wh.execute(
+        """
+        CREATE TABLE IF NOT EXISTS meta.runs (
+            run_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, status VARCHAR,
+            config_path VARCHAR, output_dir VARCHAR, inputs JSON, n_read BIGINT, n_accepted BIGINT,
+            n_rejected BIGINT, is_reconciled BOOLEAN, stitching JSON, counts JSON, timings JSON,
+            versions JSON
+        )
+        """
+    )
+
+
+def write_outputs(wh: Warehouse, output_dir: Path) -> dict[str, int]:
+    """Write every output but the manifest as Parquet; return the row count of each."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, query in OUTPUT_QUERIES.items():
+        counts[name] = _write_parquet(wh, name, query, output_dir)
+    return counts
+
+
+def record_run(wh: Warehouse, manifest: dict[str, Any]) -> None:
+    """Append this run's manifest row to meta.runs."""
+    create_runs_table(wh)
+    wh.execute("DELETE FROM meta.runs WHERE run_id = $run_id", manifest)
+    wh.execute(
+        """
+        INSERT INTO meta.runs VALUES (
+            $run_id, $started_at, $finished_at, $status, $config_path, $output_dir, $inputs, $n_read,
+            $n_accepted, $n_rejected, $is_reconciled, $stitching, $counts, $timings, $versions
+        )
+        """,
+        {key: json.dumps(value) if isinstance(value, (dict, list)) else value for key, value in manifest.items()},
+    )
+
+
+def publish_manifest(wh: Warehouse, manifest: dict[str, Any], output_dir: Path) -> None:
+    """Write run_manifest.parquet (all runs), run_manifest.json (this run) and analytics.duckdb."""
+    record_run(wh, manifest)
+    _write_parquet(wh, "run_manifest", MANIFEST_QUERY, output_dir)
+    path = output_dir / "run_manifest.json"
+    path.with_suffix(".json.tmp").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(path.with_suffix(".json.tmp"), path)
+    write_analytics_db(output_dir, [*OUTPUT_QUERIES, "run_manifest"])
+
+
+def write_analytics_db(output_dir: Path, outputs: list[str]) -> Path:
+    """analytics.duckdb: one view per output over its Parquet file."""
+    target = output_dir / "analytics.duckdb"
+    temp = output_dir / "analytics.duckdb.tmp"
+    temp.unlink(missing_ok=True)
+    con = duckdb.connect(str(temp))
+    try:
+        for name in outputs:
+            parquet = str((output_dir / f"{name}.parquet").resolve()).replace("'", "''")
+            # a view's text cannot hold a bound parameter; the path is quoted as a string literal
+            con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM read_parquet('{parquet}')").fetchall()
+    finally:
+        con.close()
+    os.replace(temp, target)
+    return target
+
+
+def build_manifest(config: Config, run_id: str, started_at: str, steps: list[dict[str, Any]],
+                   output_counts: dict[str, int], status: str = "succeeded") -> dict[str, Any]:
+    """The run manifest: inputs and their reconciliation, rejects, stitching, counts, timings, versions."""
+    inputs = [s["details"] for s in steps if s["step"].startswith("load_source:")]
+    stitching = next((s["details"] for s in steps if s["step"] == "stitch"), {})
+    n_read = sum(i["n_read"] for i in inputs)
+    n_accepted = sum(i["n_accepted"] for i in inputs)
+    n_rejected = sum(i["n_rejected"] for i in inputs)
+    return {
+        "run_id": run_id,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).isoformat(),
+        "status": status,
+        "config_path": str(config.path) if config.path else None,
+        "output_dir": str(config.output_dir),
+        "inputs": inputs,
+        "n_read": n_read,
+        "n_accepted": n_accepted,
+        "n_rejected": n_rejected,
+        "is_reconciled": all(i["n_read"] == i["n_accepted"] + i["n_rejected"] for i in inputs),
+        "stitching": stitching,
+        "counts": output_counts,
+        "timings": {s["step"]: s["seconds"] for s in steps},
+        "versions": package_versions(),
+    }
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of journeymine, Python and the libraries that shape results."""
+    versions = {"journeymine": __version__, "python": platform.python_version()}
+    for package in ("duckdb", "pandas", "pyarrow", "networkx", "pm4py", "prefect"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def _write_parquet(wh: Warehouse, name: str, query: str, output_dir: Path) -> int:
+    target = output_dir / f"{name}.parquet"
+    temp = output_dir / f".{name}.parquet.tmp"
+    wh.execute(f"COPY ({query}) TO $path (FORMAT parquet, COMPRESSION zstd)", {"path": str(temp)})
+    os.replace(temp, target)
+    n_rows = int(wh.scalar(f"SELECT count(*) FROM ({query})"))
+    _check_contract(wh, name, target)
+    return n_rows
+
+
+def _check_contract(wh: Warehouse, name: str, path: Path) -> None:
+    """An output missing a contract column is a bug in journeymine, not in the input: fail loudly."""
+    required = OUTPUT_COLUMNS.get(name, ())
+    present = {r[0] for r in wh.rows("SELECT name FROM parquet_schema($path)", {"path": str(path)})}
+    missing = [c for c in required if c not in present]
+    if missing:
+        raise JourneymineError(f"output {name} lacks contract column(s) {', '.join(missing)}")

@@ -1,0 +1,98 @@
+"""The names journeymine agrees on: presets, channels, identifier kinds and the output contract.
+
+Every other module takes its names from here, so one concept has one name everywhere.
+"""
+
+from __future__ import annotations
+
+# Input presets (docs/input-formats.md) and the file format each one reads by default.
+PRESET_FORMATS: dict[str, str] = {
+    "segment": "jsonl",
+    "contacts": "csv",
+    "pos": "csv",
+    "crm": "csv",
+    "mapped": "csv",
+}
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
+
+# The channel each preset implies; segment and mapped sources name theirs in the config.
+PRESET_CHANNELS: dict[str, str | None] = {
+    "segment": None,
+    "contacts": "call_center",
+    "pos": "store",
+    "crm": None,
+    "mapped": None,
+}
+DIGITAL_CHANNELS: tuple[str, ...] = ("web", "app")
+CALL_CHANNEL = "call_center"
+
+# Identifier kinds, strongest first: an event seen with several identifiers belongs to the
+# customer of its strongest one that is not a shared identifier (a kiosk, a switchboard number).
+IDENTIFIER_KINDS: tuple[str, ...] = ("customer_ref", "loyalty_id", "email", "phone", "anonymous_id")
+
+# Columns of the staged event contract (DESIGN.md, "Event contract").
+EVENT_CONTRACT: tuple[str, ...] = (
+    "event_id",
+    "source",
+    "channel",
+    "activity",
+    "occurred_at",
+    "ended_at",
+    "identifiers",
+    "attributes",
+    "sentiment",
+    "value",
+)
+
+# Fields a `mapped` source can map from its own columns.
+MAPPED_FIELDS: tuple[str, ...] = (
+    "event_id",
+    "occurred_at",
+    "ended_at",
+    "activity",
+    "channel",
+    "sentiment",
+    "value",
+)
+
+# The output contract: every output and the columns it must include (DESIGN.md, "Outputs").
+OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": (
+        "event_id", "source", "customer_id", "session_id", "journey_id",
+        "channel", "activity", "occurred_at",
+    ),
+    "sessions": ("customer_id", "session_id", "channel", "started_at", "ended_at", "n_events"),
+    "journeys": (
+        "customer_id", "journey_id", "started_at", "ended_at", "n_steps", "channels", "path",
+        "outcome", "drop_off_activity",
+    ),
+    "variants": ("variant", "n_journeys", "share", "conversion_rate", "median_duration_seconds"),
+    "journey_graph_nodes": ("activity", "channel", "n_events", "n_journeys", "n_starts", "n_drop_offs"),
+    "journey_graph_edges": (
+        "source_activity", "target_activity", "n_transitions", "n_journeys",
+        "median_seconds", "p90_seconds", "is_channel_switch",
+    ),
+    "dropoffs": ("stage", "n_reached", "n_continued", "n_dropped", "drop_rate"),
+    "friction": ("touchpoint", "signal", "n_journeys_affected", "score", "example_journey_ids"),
+    "customers": ("customer_id", "n_identifiers", "is_shared_identifier"),
+    "rejects": ("source", "file_name", "file_line", "reason"),
+    "run_manifest": ("run_id", "inputs", "n_rejected", "timings", "versions"),
+}
+
+OUTCOMES: tuple[str, ...] = ("converted", "abandoned", "open")
+
+# Columns of the CSV presets: (required, optional). Missing optional columns read as empty.
+PRESET_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "contacts": (
+        ("contact_id", "started_at", "reason"),
+        ("caller_phone", "customer_ref", "answered_at", "ended_at", "queue", "outcome", "csat", "sentiment"),
+    ),
+    "pos": (
+        ("transaction_id", "occurred_at", "kind"),
+        ("store_id", "loyalty_id", "amount", "order_ref"),
+    ),
+    "crm": (
+        (),
+        ("customer_ref", "email", "phone", "loyalty_id", "segment", "signup_date", "country"),
+    ),
+}

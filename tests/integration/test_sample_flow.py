@@ -1,0 +1,169 @@
+"""The whole flow on data/sample: every output is written, the manifest reconciles, and the
+stories planted in the sample (data/sample/README.md) come out of the data."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from journeymine.schema import OUTPUT_COLUMNS
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "data" / "sample"
+TOP = 5  # "among the top friction findings"
+
+
+def query(run: dict, sql: str, params: dict | None = None) -> list[tuple]:
+    con = duckdb.connect(str(run["out"] / "analytics.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def count_lines(path: Path) -> int:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in handle)
+
+
+def test_every_output_is_written_with_its_contract_columns(sample_run: dict) -> None:
+    """Each output of DESIGN.md exists as Parquet and as a view in analytics.duckdb, with its columns."""
+    for name, columns in OUTPUT_COLUMNS.items():
+        assert (sample_run["out"] / f"{name}.parquet").is_file(), name
+        present = {row[0] for row in query(sample_run, f"DESCRIBE {name}")}
+        assert set(columns) <= present, (name, set(columns) - present)
+    assert query(sample_run, "SELECT count(*) FROM events")[0][0] > 10_000
+
+
+def test_manifest_reconciles_with_the_files_on_disk(sample_run: dict) -> None:
+    """Rows read = accepted + rejected per source, and rows read = lines in the files (nothing lost)."""
+    manifest = sample_run["manifest"]
+    assert manifest["is_reconciled"]
+    folders = {"web": "web", "app": "app", "calls": "calls", "store": "store", "crm": "crm"}
+    for source in manifest["inputs"]:
+        assert source["n_read"] == source["n_accepted"] + source["n_rejected"], source
+        files = sorted((SAMPLE / folders[source["source"]]).glob("*.*"))
+        header_lines = 0 if source["preset"] == "segment" else len(files)
+        assert source["n_read"] == sum(count_lines(f) for f in files) - header_lines, source["source"]
+    rejected = query(sample_run, "SELECT count(*) FROM rejects")[0][0]
+    assert rejected == manifest["n_rejected"] > 0
+
+
+def test_planted_bad_rows_are_rejected_with_reasons(sample_run: dict) -> None:
+    """Truncated JSON, duplicate ids, unparseable times and anonymous store rows land in rejects."""
+    reasons = " | ".join(r[0] for r in query(sample_run, "SELECT DISTINCT reason FROM rejects"))
+    for expected in ("not valid JSON", "same content", "different content", "unparseable started_at", "no identifier"):
+        assert expected in reasons, expected
+
+
+def test_checkout_loop_on_app_is_a_top_friction_finding(sample_run: dict) -> None:
+    """The app's shipping step sending people back to the cart is found as a loop, ranked near the top."""
+    top = query(sample_run, "SELECT signal, channel, activity, target_activity FROM friction WHERE friction_rank <= $n", {"n": TOP})
+    assert ("loop", "app", "Checkout Shipping", "Cart") in top, top
+
+
+def test_payment_error_calls_are_a_top_friction_finding(sample_run: dict) -> None:
+    """Customers calling about payment soon after a digital checkout step is found as a channel switch."""
+    top = query(sample_run, "SELECT signal, target_activity FROM friction WHERE friction_rank <= $n", {"n": TOP})
+    assert ("digital_to_call", "call: payment_issue") in top, top
+
+
+def test_account_creation_is_the_largest_drop_off(sample_run: dict) -> None:
+    """More abandoned journeys end at Create Account than at any other touchpoint."""
+    ranked = query(sample_run, "SELECT stage, n_dropped FROM dropoffs ORDER BY drop_off_rank LIMIT 2")
+    assert ranked[0][0] == "Create Account", ranked
+    assert ranked[0][1] > ranked[1][1]
+
+
+def test_kiosk_does_not_merge_customers(sample_run: dict) -> None:
+    """A shared kiosk device is split off: its logged-in events belong to many different customers."""
+    stitching = sample_run["manifest"]["stitching"]
+    assert stitching["n_components_split"] >= 1
+    assert stitching["shared_identifier_kinds"].get("anonymous_id", 0) >= 1
+    n_kiosk_customers = query(
+        sample_run, "SELECT count(DISTINCT customer_id) FROM events WHERE attributes ->> 'device_type' = 'kiosk'"
+    )[0][0]
+    assert n_kiosk_customers >= 20
+    con = duckdb.connect(str(sample_run["database"]), read_only=True)
+    try:
+        most_refs = con.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM stitched.identity_map "
+            "WHERE kind = 'customer_ref' GROUP BY customer_id)"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert most_refs <= 2
+
+
+def test_click_and_collect_journeys_span_web_and_store(sample_run: dict) -> None:
+    """A web click-and-collect order and its store pickup are stitched into one converted journey."""
+    n = query(
+        sample_run,
+        "SELECT count(*) FROM journeys WHERE outcome = 'converted' AND list_contains(channels, 'store') "
+        "AND list_contains(channels, 'web') AND list_contains(path, 'Click and Collect Order Placed') "
+        "AND path[-1] = 'store: pickup'",
+    )[0][0]
+    assert n >= 50
+
+
+def test_negative_sentiment_concentrates_on_one_call_reason(sample_run: dict) -> None:
+    """Among call reasons, one has clearly the lowest mean sentiment."""
+    reasons = query(
+        sample_run,
+        "SELECT activity, mean_sentiment FROM journey_graph_nodes WHERE channel = 'call_center' "
+        "AND n_with_sentiment >= 20 ORDER BY mean_sentiment",
+    )
+    assert reasons[0][1] < -0.3 and reasons[1][1] > 0, reasons
+
+
+def test_no_raw_email_or_phone_in_any_output(sample_run: dict) -> None:
+    """Identifiers are hashed: no email or phone from the CRM file appears in any output."""
+    with (SAMPLE / "crm" / "customers.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    secrets = {r["email"].strip().lower() for r in rows if r["email"]}
+    # phones as written, and in the E.164 form staging normalises them to ('+' never occurs in a hash)
+    secrets |= {r["phone"].strip().lower() for r in rows if len(r["phone"].strip()) >= 8}
+    secrets |= {"+44" + r["phone"].replace(" ", "")[-10:] for r in rows if r["phone"]}
+    assert len(secrets) > 100
+    for parquet in sample_run["out"].glob("*.parquet"):
+        text = duckdb.connect().execute(
+            "SELECT string_agg(CAST(columns(*) AS VARCHAR), ' ') FROM read_parquet($p)", {"p": str(parquet)}
+        ).fetchall()
+        blob = " ".join(str(cell).lower() for row in text for cell in row)
+        leaked = [s for s in secrets if s in blob]
+        assert not leaked, (parquet.name, leaked[:3])
+
+
+def test_second_run_adds_nothing(sample_run: dict) -> None:
+    """Running again on the same files loads no file and changes no count."""
+    from pipelines.journeymine_flow import journeymine_flow
+
+    first = sample_run["manifest"]
+    second = journeymine_flow(str(sample_run["config"]))
+    assert all(s["n_files_loaded"] == 0 for s in second["inputs"])
+    assert [(s["source"], s["n_read"], s["n_accepted"]) for s in second["inputs"]] == [
+        (s["source"], s["n_read"], s["n_accepted"]) for s in first["inputs"]
+    ]
+    assert second["counts"] == first["counts"]
+    assert len(query(sample_run, "SELECT run_id FROM run_manifest")) == 2
+
+
+def test_notebook_runs_on_the_outputs(sample_run: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path-exploration notebook executes top to bottom against the run's analytics.duckdb."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("JOURNEYMINE_OUTPUT", str(sample_run["out"]))
+    notebook = nbformat.read(REPO / "notebooks" / "explore_paths.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert any("Create Account" in str(o.get("data", {})) for o in outputs)
