@@ -21,11 +21,20 @@ CREATE OR REPLACE TEMP MACRO jm_phone_digits(v, country_code) AS
         ELSE regexp_replace(v, '[^0-9]', '', 'g')
     END;
 
+-- the digits, with a national trunk '0' written after the default country code dropped
+-- ('+44 07700 900123' is '+447700900123')
+CREATE OR REPLACE TEMP MACRO jm_phone_digits_clean(v, country_code) AS
+    CASE
+        WHEN starts_with(jm_phone_digits(v, country_code), country_code || '0')
+            THEN country_code || substr(jm_phone_digits(v, country_code), length(country_code) + 2)
+        ELSE jm_phone_digits(v, country_code)
+    END;
+
 -- phone in E.164 style ('+447700900123'); NULL unless 8-15 digits
 CREATE OR REPLACE TEMP MACRO jm_norm_phone(v, country_code) AS
     CASE
-        WHEN length(jm_phone_digits(v, country_code)) BETWEEN 8 AND 15
-            THEN '+' || jm_phone_digits(v, country_code)
+        WHEN length(jm_phone_digits_clean(v, country_code)) BETWEEN 8 AND 15
+            THEN '+' || jm_phone_digits_clean(v, country_code)
     END;
 
 -- the normalised form of an identifier of the given kind; NULL when empty or invalid
@@ -60,7 +69,7 @@ CREATE OR REPLACE TEMP MACRO jm_parse_time(v, fmt, tz) AS
         WHEN fmt = 'epoch_ms' THEN to_timestamp(try_cast(trim(v) AS DOUBLE) / 1000)
         WHEN fmt IS NOT NULL THEN timezone(tz, try_strptime(trim(v), fmt)::TIMESTAMP)
         WHEN regexp_matches(trim(v), '\d\d:\d\d(:\d\d(\.\d+)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$')
-            THEN try_cast(trim(v) AS TIMESTAMPTZ)
+            THEN try_cast(regexp_replace(trim(v), 'z$', 'Z') AS TIMESTAMPTZ)
         ELSE timezone(tz, try_cast(trim(v) AS TIMESTAMP))
     END;
 

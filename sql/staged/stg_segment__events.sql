@@ -2,7 +2,7 @@
 -- Reads src_raw (raw.<source>: file_name, file_line, raw_line, load_error).
 -- track/page/screen lines become events; identify and alias lines become identity records;
 -- a line that cannot be staged keeps its reason in reject_reason.
--- Parameters: $channel, $salt, $country_code, $user_id_kind.
+-- Parameters: $channel, $salt, $country_code, $user_id_kind, $time_format, $time_zone.
 with source as (
     select file_name, file_line, raw_line, load_error
     from src_raw
@@ -58,7 +58,7 @@ derived as (
             when 'page' then coalesce(nullif(trim(page_name), ''), nullif(trim(properties_path), ''), nullif(trim(page_path), ''))
             when 'screen' then nullif(trim(page_name), '')
         end as activity,
-        jm_parse_time(timestamp_text, NULL, 'UTC') as occurred_at,
+        jm_parse_time(timestamp_text, $time_format, $time_zone) as occurred_at,
         jm_identifiers([
             jm_identifier($user_id_kind, user_id, $salt, $country_code),
             jm_identifier('email', trait_email, $salt, $country_code),
@@ -82,7 +82,8 @@ final as (
             when message_type is null then 'missing type'
             when message_type not in ('track', 'page', 'screen', 'identify', 'alias')
                 then 'unsupported message type ''' || message_type || '''; expected track, page, screen, identify or alias'
-            when occurred_at is null then 'unparseable timestamp ' || coalesce('''' || timestamp_text || '''', '(missing)') || '; expected ISO-8601'
+            when occurred_at is null then 'unparseable timestamp ' || coalesce('''' || timestamp_text || '''', '(missing)')
+                || '; expected ' || coalesce('time format ' || $time_format, 'ISO-8601')
             when len(identifiers) = 0 then 'no identifier (anonymousId or userId)'
             when record_kind = 'event' and activity is null then 'missing activity (event or name)'
         end as reject_reason,

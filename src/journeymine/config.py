@@ -274,7 +274,11 @@ def _sessions(spec: Any) -> SessionConfig:
     defaults = SessionConfig()
     timeouts = dict(defaults.timeout_minutes)
     for channel, value in _mapping(spec.get("timeout_minutes", {}), f"{where}.timeout_minutes").items():
-        timeouts[_str(channel, f"{where}.timeout_minutes")] = _int(
+        if not isinstance(channel, str) or not _NAME.match(channel):
+            raise ConfigError(
+                f"{where}.timeout_minutes: channel names are lower-case, such as 'web' or 'call_center', found {channel!r}"
+            )
+        timeouts[channel] = _int(
             value, f"{where}.timeout_minutes.{channel}", minimum=0
         )
     default = _int(spec.get("default_timeout_minutes", defaults.default_timeout_minutes),

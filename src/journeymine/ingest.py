@@ -111,6 +111,10 @@ def file_sha256(path: Path) -> str:
 
 def _load_file(wh: Warehouse, source: SourceConfig, path: Path, name: str, digest: str, run_id: str) -> FileLoad:
     raw = table_name("raw", source.name)
+    if _is_empty(path):
+        # an empty export (no header, no rows) is a file with nothing in it, not an error
+        _register_file(wh, source.name, name, path, digest, 0, 0, run_id)
+        return FileLoad(name, "loaded", 0, 0)
     wh.execute("BEGIN TRANSACTION")
     try:
         if source.format == "jsonl":
@@ -126,14 +130,7 @@ def _load_file(wh: Warehouse, source: SourceConfig, path: Path, name: str, diges
         )
         n_rows = int(wh.scalar("SELECT count(*) FROM _jm_numbered"))
         n_errors = int(wh.scalar("SELECT count(*) FROM _jm_numbered WHERE load_error IS NOT NULL"))
-        wh.execute(
-            "INSERT INTO meta.loaded_files VALUES "
-            "($source, $name, $path, $size, $digest, $n_rows, $n_errors, $run_id, now())",
-            {
-                "source": source.name, "name": name, "path": str(path), "size": path.stat().st_size,
-                "digest": digest, "n_rows": n_rows, "n_errors": n_errors, "run_id": run_id,
-            },
-        )
+        _register_file(wh, source.name, name, path, digest, n_rows, n_errors, run_id)
         wh.execute("COMMIT")
     except Exception:
         wh.execute("ROLLBACK")
@@ -142,6 +139,28 @@ def _load_file(wh: Warehouse, source: SourceConfig, path: Path, name: str, diges
         for temp in ("_jm_numbered", "_jm_load", "_jm_rejects", "_jm_scans"):
             wh.execute(f"DROP TABLE IF EXISTS {temp}")
     return FileLoad(name, "loaded", n_rows, n_errors)
+
+
+def _register_file(wh: Warehouse, source: str, name: str, path: Path, digest: str,
+                   n_rows: int, n_errors: int, run_id: str) -> None:
+    wh.execute(
+        "INSERT INTO meta.loaded_files VALUES "
+        "($source, $name, $path, $size, $digest, $n_rows, $n_errors, $run_id, now())",
+        {
+            "source": source, "name": name, "path": str(path), "size": path.stat().st_size,
+            "digest": digest, "n_rows": n_rows, "n_errors": n_errors, "run_id": run_id,
+        },
+    )
+
+
+def _is_empty(path: Path) -> bool:
+    """True for a file with no bytes, or a gzip file that decompresses to none."""
+    if path.stat().st_size == 0:
+        return True
+    if path.suffix == ".gz":
+        with gzip.open(path, "rb") as handle:
+            return handle.read(1) == b""
+    return False
 
 
 def _read_lines(wh: Warehouse, path: Path) -> list[str]:

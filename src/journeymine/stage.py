@@ -135,9 +135,9 @@ def stage_source(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, 
 def _count(wh: Warehouse, source: str, raw: str) -> StageCounts:
     params = {"source": source}
     reasons = wh.rows(
-        # reasons that name a file position or an id are grouped by their text before it
-        "SELECT regexp_replace(reason, '( at | ''|: ).*$', '') AS kind, count(*) FROM staged.rejects "
-        "WHERE source = $source GROUP BY kind ORDER BY count(*) DESC, kind",
+        # reasons are grouped with their quoted values and file positions blanked out
+        r"SELECT regexp_replace(regexp_replace(reason, '''[^'']*''', '…', 'g'), '\S+:\d+', '…', 'g') AS kind, "
+        "count(*) FROM staged.rejects WHERE source = $source GROUP BY kind ORDER BY count(*) DESC, kind",
         params,
     )
     return StageCounts(

@@ -4,8 +4,8 @@ Identifiers are the nodes; two identifiers seen on the same record (an identify 
 row, a call with a customer reference, a logged-in event) are an edge; each connected
 component is one customer. A component holding more identifiers of one kind than a person
 plausibly has (a shared in-store kiosk, a call-center default number) is split instead of
-merged: its most connected identifier is set aside as *shared* until every remaining part is
-plausible. Shared identifiers become pseudo-customers of their own.
+merged: the identifier linking the most identifiers of that kind is set aside as *shared*,
+until every remaining part is plausible. Shared identifiers become pseudo-customers of their own.
 """
 
 from __future__ import annotations
@@ -82,28 +82,41 @@ def split_implausible(
 ) -> tuple[list[set[str]], list[str]]:
     """Split one component until each part is plausible; return the parts and the identifiers set aside.
 
-    The identifier with the most links (ties: the largest key, so the result is deterministic)
-    is set aside, the rest falls apart into components, and each is checked again.
+    The identifier linked to the most identifiers of an over-represented kind is set aside
+    (a kiosk device linked to forty accounts, not the account with many devices); ties go to
+    the most linked, then the largest key, so the result is deterministic. The rest falls
+    apart into components, and each is checked again.
     """
     pending = [set(component)]
     parts: list[set[str]] = []
     set_aside: list[str] = []
     while pending:
         nodes = pending.pop()
-        if is_plausible(nodes, max_identifiers_per_kind):
+        excess = over_represented_kinds(nodes, max_identifiers_per_kind)
+        if not excess:
             parts.append(nodes)
             continue
         sub = graph.subgraph(nodes)
-        hub = max(sub.degree, key=lambda node_degree: (node_degree[1], node_degree[0]))[0]
+
+        def linking_power(node: str) -> tuple[int, int, str]:
+            linked = sum(identifier_kind(n) in excess for n in sub.neighbors(node))
+            return linked, sub.degree(node), node
+
+        hub = max(sub.nodes, key=linking_power)
         set_aside.append(hub)
         pending.extend(set(c) for c in nx.connected_components(sub.subgraph(nodes - {hub})))
     return parts, sorted(set_aside)
 
 
+def over_represented_kinds(nodes: Iterable[str], max_identifiers_per_kind: Mapping[str, int]) -> set[str]:
+    """The identifier kinds that occur more often than one person plausibly has them."""
+    counts = Counter(identifier_kind(node) for node in nodes)
+    return {kind for kind, n in counts.items() if n > max_identifiers_per_kind.get(kind, n)}
+
+
 def is_plausible(nodes: Iterable[str], max_identifiers_per_kind: Mapping[str, int]) -> bool:
     """True when no identifier kind occurs more often than one person plausibly has."""
-    counts = Counter(identifier_kind(node) for node in nodes)
-    return all(n <= max_identifiers_per_kind.get(kind, n) for kind, n in counts.items())
+    return not over_represented_kinds(nodes, max_identifiers_per_kind)
 
 
 def stitch_identities(wh: Warehouse, identity: IdentityConfig) -> StitchResult:

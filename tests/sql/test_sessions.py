@@ -1,0 +1,172 @@
+"""sql/journeys/int_events_sessionized.sql (and the sessions mart): rows in → sessions out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from journeymine.db import Warehouse
+
+STITCHED_EVENTS = {
+    "event_id": "VARCHAR", "source": "VARCHAR", "customer_id": "VARCHAR", "channel": "VARCHAR",
+    "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "attributes": "JSON",
+    "sentiment": "DOUBLE", "value": "DOUBLE", "event_seq": "BIGINT", "source_rank": "INTEGER",
+    "file_name": "VARCHAR", "file_line": "BIGINT",
+}
+TIMEOUTS = {"web": 30, "app": 30, "call_center": 0, "store": 0}
+
+
+@pytest.fixture
+def stitched(make_table):
+    """stitched(rows): stitched.events from (event_id, customer_id, channel, occurred_at[, ended_at[, event_seq]]).
+
+    event_seq defaults to the row's place in the list (1, 2, ...)."""
+
+    def make(rows: Sequence[tuple[Any, ...]]) -> None:
+        full = []
+        for position, row in enumerate(rows, start=1):
+            event_id, customer, channel, occurred_at, *rest = row
+            ended_at = rest[0] if rest else None
+            event_seq = rest[1] if len(rest) > 1 else position
+            full.append((event_id, "src", customer, channel, f"act {event_id}", occurred_at, ended_at, "{}",
+                         None, None, event_seq, 0, "f", position))
+        make_table("stitched.events", STITCHED_EVENTS, full)
+
+    return make
+
+
+def sessionize(wh: Warehouse, timeouts: dict[str, int] = TIMEOUTS, default_minutes: int = 30) -> dict[str, str]:
+    """Run the model as pipeline.split_sessions does; return event_id → session_id."""
+    wh.register(
+        "cfg_session_timeouts",
+        pd.DataFrame({"channel": list(timeouts), "timeout_minutes": list(timeouts.values())}),
+    )
+    wh.build("journeys.events_sessionized", "journeys/int_events_sessionized",
+             {"default_timeout_minutes": default_minutes})
+    return dict(wh.rows("SELECT event_id, session_id FROM journeys.events_sessionized"))
+
+
+def test_a_gap_longer_than_the_timeout_starts_a_new_session(warehouse: Warehouse, stitched) -> None:
+    """With a 30-minute web timeout, a gap of 30 min 1 s starts a new session, a gap of exactly 30 min does not."""
+    stitched([
+        ("e1", "c1", "web", "2026-03-02 10:00:00"),
+        ("e2", "c1", "web", "2026-03-02 10:30:00"),  # exactly 30 min after e1
+        ("e3", "c1", "web", "2026-03-02 11:00:01"),  # 30 min 1 s after e2
+        ("e4", "c1", "web", "2026-03-02 11:10:00"),
+    ])
+    assert sessionize(warehouse) == {"e1": "c1-web-1", "e2": "c1-web-1", "e3": "c1-web-2", "e4": "c1-web-2"}
+
+
+def test_the_timeout_is_the_channels_own(warehouse: Warehouse, stitched) -> None:
+    """The same 20-minute gap splits an app session with a 15-minute timeout but not a web one with 30."""
+    stitched([
+        ("w1", "c1", "web", "2026-03-02 10:00:00"), ("w2", "c1", "web", "2026-03-02 10:20:00"),
+        ("a1", "c1", "app", "2026-03-02 10:00:00"), ("a2", "c1", "app", "2026-03-02 10:20:00"),
+    ])
+    got = sessionize(warehouse, {"web": 30, "app": 15})
+    assert got["w1"] == got["w2"]
+    assert got["a1"] != got["a2"]
+
+
+def test_timeout_zero_makes_every_call_its_own_session(warehouse: Warehouse, stitched) -> None:
+    """Calls (timeout 0) are sessions of one event each, even back to back at the same second."""
+    stitched([
+        ("k1", "c1", "call_center", "2026-03-02 10:00:00"),
+        ("k2", "c1", "call_center", "2026-03-02 10:00:00"),
+        ("k3", "c1", "call_center", "2026-03-02 10:01:00"),
+    ])
+    assert sessionize(warehouse) == {"k1": "c1-call_center-1", "k2": "c1-call_center-2", "k3": "c1-call_center-3"}
+
+
+def test_sessions_are_per_customer_and_channel(warehouse: Warehouse, stitched) -> None:
+    """An app event between two web events does not break the web session, and two customers
+    active at the same moment never share one."""
+    stitched([
+        ("w1", "c1", "web", "2026-03-02 10:00:00"),
+        ("a1", "c1", "app", "2026-03-02 10:05:00"),
+        ("x1", "c2", "web", "2026-03-02 10:06:00"),
+        ("w2", "c1", "web", "2026-03-02 10:10:00"),
+    ])
+    assert sessionize(warehouse) == {"w1": "c1-web-1", "w2": "c1-web-1", "a1": "c1-app-1", "x1": "c2-web-1"}
+
+
+def test_simultaneous_events_are_ordered_by_event_seq(warehouse: Warehouse, stitched) -> None:
+    """Events at the same instant take the order of event_seq, not of the rows or of their ids."""
+    rows = [
+        ("kA", "c1", "call_center", "2026-03-02 10:00:00", None, 2),
+        ("kB", "c1", "call_center", "2026-03-02 10:00:00", None, 1),
+    ]
+    stitched(rows)
+    assert sessionize(warehouse) == {"kB": "c1-call_center-1", "kA": "c1-call_center-2"}
+    stitched([rows[0][:5] + (1,), rows[1][:5] + (2,)])
+    assert sessionize(warehouse) == {"kA": "c1-call_center-1", "kB": "c1-call_center-2"}
+
+
+def test_session_order_follows_time_before_event_seq(warehouse: Warehouse, stitched) -> None:
+    """occurred_at comes first in the order: a later event with a smaller event_seq is still later."""
+    stitched([
+        ("late", "c1", "store", "2026-03-02 12:00:00", None, 1),
+        ("early", "c1", "store", "2026-03-02 09:00:00", None, 2),
+    ])
+    assert sessionize(warehouse) == {"early": "c1-store-1", "late": "c1-store-2"}
+
+
+def test_channel_without_a_configured_timeout_uses_the_default(warehouse: Warehouse, stitched) -> None:
+    """A channel missing from sessions.timeout_minutes gets default_timeout_minutes."""
+    stitched([
+        ("q1", "c1", "kiosk", "2026-03-02 10:00:00"),
+        ("q2", "c1", "kiosk", "2026-03-02 10:05:00"),
+        ("q3", "c1", "kiosk", "2026-03-02 10:11:00"),
+    ])
+    assert sessionize(warehouse, default_minutes=5) == {"q1": "c1-kiosk-1", "q2": "c1-kiosk-1", "q3": "c1-kiosk-2"}
+
+
+def test_the_gap_is_counted_from_the_end_of_the_previous_event(warehouse: Warehouse, stitched) -> None:
+    """An event with an ended_at (a long chat) holds its session open until it ends."""
+    stitched([
+        ("h1", "c1", "chat", "2026-03-02 10:00:00", "2026-03-02 11:00:00"),
+        ("h2", "c1", "chat", "2026-03-02 11:20:00"),  # 80 min after h1 started, 20 min after it ended
+        ("h3", "c1", "chat", "2026-03-02 11:51:00"),
+    ])
+    assert sessionize(warehouse, {"chat": 30}) == {"h1": "c1-chat-1", "h2": "c1-chat-1", "h3": "c1-chat-2"}
+
+
+def test_every_stitched_event_keeps_its_columns(warehouse: Warehouse, stitched) -> None:
+    """The model adds session_id and passes every stitched column through, one row per event."""
+    stitched([("e1", "c1", "web", "2026-03-02 10:00:00"), ("e2", "c2", "store", "2026-03-02 10:00:00")])
+    sessionize(warehouse)
+    columns = warehouse.columns("journeys", "events_sessionized")
+    assert set(STITCHED_EVENTS) | {"session_id"} == set(columns)
+    assert warehouse.scalar("SELECT count(*) FROM journeys.events_sessionized") == 2
+
+
+def test_sessions_mart_has_one_row_per_session(warehouse: Warehouse, stitched) -> None:
+    """marts/sessions: a session's start is its first event, its end the latest end (or time) of
+    its events, and it counts its events."""
+    stitched([
+        ("w1", "c1", "web", "2026-03-02 10:00:00"),
+        ("w2", "c1", "web", "2026-03-02 10:12:00"),
+        ("k1", "c1", "call_center", "2026-03-02 10:20:00", "2026-03-02 10:35:00"),
+        ("w3", "c1", "web", "2026-03-02 12:00:00"),
+    ])
+    sessionize(warehouse)
+    warehouse.build("journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys",
+                    {"goal_activities": [], "window_days": 30})
+    warehouse.build("marts.sessions", "marts/sessions")
+    got = warehouse.rows(
+        "SELECT session_id, channel, started_at, ended_at, duration_seconds, n_events, first_activity, last_activity "
+        "FROM marts.sessions ORDER BY started_at"
+    )
+
+    def at(hhmm: str) -> datetime:
+        return datetime.fromisoformat(f"2026-03-02T{hhmm}:00").replace(tzinfo=UTC)
+
+    assert got == [
+        ("c1-web-1", "web", at("10:00"), at("10:12"), 720.0, 2, "act w1", "act w2"),
+        ("c1-call_center-1", "call_center", at("10:20"), at("10:35"), 900.0, 1, "act k1", "act k1"),
+        ("c1-web-2", "web", at("12:00"), at("12:00"), 0.0, 1, "act w3", "act w3"),
+    ]
