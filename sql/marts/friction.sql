@@ -11,8 +11,11 @@
 --
 -- Each finding is compared with the journeys that reached the same touchpoint without it.
 -- Conversion rates are converted / (converted + abandoned); open journeys are left out.
---   score = n_journeys_affected * max(conversion_rate_without - conversion_rate_with, 0)
--- i.e. the number of journeys the friction cost, had they converted like the others.
+-- score counts the journeys the friction harmed (score_basis says how):
+--   loop             journeys lost:   n_affected * max(conversion_without - conversion_with, 0)
+--                    (stepping back is also plain browsing; only a conversion gap makes it friction)
+--   digital_to_call  journeys sent to a call: n_affected (every one needed a contact)
+--   abandonment      drop-offs above normal: n_reached * max(drop_rate - the channel's drop rate, 0)
 -- Parameters: $call_switch_window_hours, $min_journeys, $n_examples, $digital_channels, $call_channel.
 with steps as (
     select
@@ -127,6 +130,19 @@ scored as (
     join reference using (channel, activity)
 ),
 
+channel_drop_rates as (
+    -- the share of journeys reaching a touchpoint of the channel that end there, abandoned
+    select
+        reference.channel,
+        coalesce(sum(affected.n_journeys_affected), 0) / sum(reference.n_reached) as channel_drop_rate
+    from reference
+    left join affected
+        on affected.signal = 'abandonment'
+        and affected.channel = reference.channel
+        and affected.activity = reference.activity
+    group by reference.channel
+),
+
 totals as (
     select count(*) as n_all_journeys from outcomes
 ),
@@ -145,9 +161,19 @@ final as (
         n_reference,
         conversion_rate_with,
         conversion_rate_without,
-        n_journeys_affected * greatest(coalesce(conversion_rate_without - conversion_rate_with, 0), 0) as score,
+        case signal
+            when 'loop' then n_journeys_affected * greatest(coalesce(conversion_rate_without - conversion_rate_with, 0), 0)
+            when 'digital_to_call' then n_journeys_affected
+            when 'abandonment' then greatest(n_journeys_affected - n_reference * channel_drop_rates.channel_drop_rate, 0)
+        end as score,
+        case signal
+            when 'loop' then 'journeys lost'
+            when 'digital_to_call' then 'journeys sent to a call'
+            when 'abandonment' then 'drop-offs above the channel''s usual rate'
+        end as score_basis,
         example_journey_ids
     from scored
+    join channel_drop_rates using (channel)
     cross join totals
     where n_journeys_affected >= $min_journeys
 )

@@ -290,7 +290,9 @@ def test_digital_to_call_window_is_a_parameter(warehouse: Warehouse, make_table,
 
 def test_abandonment_findings_name_the_last_touchpoint(warehouse: Warehouse, make_table, given_journeys) -> None:
     """Abandoned journeys are a finding at their last touchpoint, compared with the journeys that
-    passed it: 3 abandon at Shipping (rate 0) where the other 2 decided ones converted (rate 1)."""
+    passed it: 3 abandon at Shipping (rate 0) where the other 2 decided ones converted (rate 1).
+    Its score is the drop-offs above the channel's usual rate: web journeys reach touchpoints
+    15 times and end abandoned 3 times (rate 1/5), so 6 reaching Shipping would lose 1.2."""
     given_journeys([
         J("a3", "abandoned", ["web:Cart", "web:Shipping"]),
         J("a1", "abandoned", ["web:Cart", "web:Shipping"]),
@@ -305,12 +307,29 @@ def test_abandonment_findings_name_the_last_touchpoint(warehouse: Warehouse, mak
     assert finding["n_journeys_affected"] == 3
     assert list(finding["example_journey_ids"]) == ["a1", "a2"]  # the smallest ids, n_examples of them
     assert (finding["conversion_rate_with"], finding["conversion_rate_without"]) == (0.0, 1.0)
-    assert finding["score"] == 3.0
+    assert finding["score"] == pytest.approx(3 - 6 * 3 / 15)
+    assert finding["score_basis"] == "drop-offs above the channel's usual rate"
     assert finding["share"] == 0.5
 
 
 def test_score_is_clipped_at_zero(warehouse: Warehouse, make_table, given_journeys) -> None:
-    """A signal whose journeys convert better than the others costs nothing: score 0, never negative."""
+    """A loop whose journeys convert better than the others costs nothing: score 0, never negative."""
+    given_journeys([
+        J("loop1", "converted", ["web:Cart", "web:Shipping", "web:Cart", "web:Shipping", "web:Order Completed"]),
+        J("loop2", "converted", ["web:Cart", "web:Shipping", "web:Cart", "web:Shipping", "web:Order Completed"]),
+        J("self1", "converted", ["web:Cart", "web:Shipping", "web:Order Completed"]),
+        J("self2", "abandoned", ["web:Cart", "web:Shipping"]),
+    ])
+    loops = of_signal(friction(warehouse, make_table, [("web:Shipping", "web:Cart")]), "loop")
+    assert len(loops) == 1
+    assert loops[0]["conversion_rate_with"] == 1.0 and loops[0]["conversion_rate_without"] == 0.5
+    assert loops[0]["score"] == 0.0
+
+
+def test_a_call_after_a_digital_step_counts_even_when_the_journey_converts(
+    warehouse: Warehouse, make_table, given_journeys
+) -> None:
+    """Every journey sent to a call is harmed (the contact is the cost): score = n_affected, whatever the conversion."""
     given_journeys([
         J("call1", "converted", ["web:Help", "call_center:call: help", "web:Order Completed"]),
         J("call2", "converted", ["web:Help", "call_center:call: help", "web:Order Completed"]),
@@ -320,7 +339,7 @@ def test_score_is_clipped_at_zero(warehouse: Warehouse, make_table, given_journe
     calls = of_signal(friction(warehouse, make_table), "digital_to_call")
     assert len(calls) == 1
     assert calls[0]["conversion_rate_with"] == 1.0 and calls[0]["conversion_rate_without"] == 0.5
-    assert calls[0]["score"] == 0.0
+    assert calls[0]["score"] == 2.0 and calls[0]["score_basis"] == "journeys sent to a call"
 
 
 def test_findings_under_min_journeys_are_not_reported(warehouse: Warehouse, make_table, given_journeys) -> None:
