@@ -77,7 +77,8 @@ def _sample(args: argparse.Namespace) -> int:
 
     summary = write_sample(args.out, customers=args.customers, days=args.days, seed=args.seed,
                            start=args.start, progress=progress)
-    print(f"sample written to {args.out}: {summary}")
+    rows = ", ".join(f"{source} {n:,}" for source, n in summary.rows.items())
+    print(f"sample written to {args.out}: {len(summary.files)} files, {summary.n_events:,} events; rows: {rows}")
     return 0
 
 
