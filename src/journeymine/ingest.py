@@ -24,7 +24,7 @@ from journeymine.schema import PRESET_COLUMNS
 
 log = logging.getLogger(__name__)
 
-_BASE_COLUMNS = ("file_name", "file_line", "raw_line", "load_error", "run_id")
+RAW_BASE_COLUMNS = ("file_name", "file_line", "raw_line", "load_error", "run_id")
 # A byte that never occurs unescaped in valid JSON: splitting JSON lines on it keeps each line whole.
 _LINE_DELIMITER = "\x1e"
 
@@ -245,7 +245,7 @@ def _ensure_raw_table(wh: Warehouse, source: str, columns: list[str]) -> None:
     """Create raw.<source> on first load; add columns a later file brings (nothing is dropped)."""
     raw = table_name("raw", source)
     if not wh.table_exists("raw", source):
-        data = "".join(f", {quote_ident(c)} VARCHAR" for c in columns if c not in _BASE_COLUMNS)
+        data = "".join(f", {quote_ident(c)} VARCHAR" for c in columns if c not in RAW_BASE_COLUMNS)
         wh.execute(
             f"CREATE TABLE {raw} (file_name VARCHAR, file_line BIGINT, raw_line VARCHAR, "
             f"load_error VARCHAR, run_id VARCHAR{data})"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from journeymine.config import IdentityConfig, SourceConfig
 from journeymine.db import Warehouse, quote_ident, table_name
 from journeymine.errors import JourneymineError
+from journeymine.ingest import RAW_BASE_COLUMNS
 from journeymine.schema import IDENTIFIER_KINDS, PRESET_COLUMNS
 
 STAGING_MODELS: dict[str, str] = {
@@ -169,8 +170,7 @@ def _raw_view(wh: Warehouse, source: SourceConfig, raw: str) -> str:
         return f"SELECT * FROM {raw}"
     assert source.columns is not None
     mapping = source.columns
-    data_columns = [c for c in wh.columns("raw", source.name)
-                    if c not in ("file_name", "file_line", "raw_line", "load_error", "run_id")]
+    data_columns = [c for c in wh.columns("raw", source.name) if c not in RAW_BASE_COLUMNS]
     fields = {
         "event_id": mapping.event_id, "occurred_at": mapping.occurred_at, "ended_at": mapping.ended_at,
         "activity": mapping.activity, "channel": mapping.channel, "sentiment": mapping.sentiment,
