@@ -188,6 +188,7 @@ def test_dropoffs_count_reached_dropped_and_continued(warehouse: Warehouse, give
         J("j4", "open", ["web:Home", "web:Cart"]),
         J("j5", "abandoned", ["web:Home", "web:Cart", "web:Shipping", "web:Cart"]),
     ])
+    warehouse.build("marts.journey_graph_nodes", "marts/journey_graph_nodes")  # dropoffs reads the nodes
     warehouse.build("marts.dropoffs", "marts/dropoffs")
     got = warehouse.rows(
         "SELECT drop_off_rank, stage, n_reached, n_continued, n_dropped, n_pending, n_converted_here, drop_rate "
