@@ -1,5 +1,5 @@
 -- friction: one row per friction finding (a signal at a touchpoint or transition), ranked.
--- Reads journeys.events_in_journeys, marts.journeys and marts.journey_graph_edges.
+-- Reads journeys.transitions, journeys.events_in_journeys, marts.journeys and marts.journey_graph_edges.
 --
 -- Signals:
 --   loop             a step back along a back edge of the journey graph (against the way
@@ -17,32 +17,12 @@
 --   digital_to_call  journeys sent to a call: n_affected (every one needed a contact)
 --   abandonment      drop-offs above normal: n_reached * max(drop_rate - the channel's drop rate, 0)
 -- Parameters: $call_switch_window_hours, $min_journeys, $n_examples, $digital_channels, $call_channel.
-with steps as (
-    select
-        journey_id,
-        step_number,
-        channel,
-        activity,
-        occurred_at,
-        step_number > min(step_number) over (partition by journey_id, channel, activity) as is_revisit
-    from journeys.events_in_journeys
-),
-
-outcomes as (
+with outcomes as (
     select journey_id, outcome from marts.journeys
 ),
 
 transitions as (
-    select
-        journey_id,
-        channel as source_channel,
-        activity as source_activity,
-        lead(channel) over by_journey as target_channel,
-        lead(activity) over by_journey as target_activity,
-        lead(is_revisit) over by_journey as target_is_revisit,
-        epoch(lead(occurred_at) over by_journey) - epoch(occurred_at) as seconds
-    from steps
-    window by_journey as (partition by journey_id order by step_number)
+    select * from journeys.transitions
 ),
 
 back_edges as (
@@ -97,7 +77,7 @@ reference as (
         count(*) as n_reached,
         count(*) filter (where outcomes.outcome = 'converted') as n_converted,
         count(*) filter (where outcomes.outcome = 'abandoned') as n_abandoned
-    from (select distinct journey_id, channel, activity from steps) as reached
+    from (select distinct journey_id, channel, activity from journeys.events_in_journeys) as reached
     join outcomes using (journey_id)
     group by reached.channel, reached.activity
 ),

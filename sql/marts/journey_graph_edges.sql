@@ -1,20 +1,8 @@
 -- journey_graph_edges: one row per transition between consecutive steps of a journey
 -- (the directly-follows graph, by touchpoint), with frequency and time.
--- Reads journeys.events_in_journeys. Seconds are from one step's start to the next step's start.
-with events as (
-    select * from journeys.events_in_journeys
-),
-
-transitions as (
-    select
-        journey_id,
-        channel as source_channel,
-        activity as source_activity,
-        lead(channel) over by_journey as target_channel,
-        lead(activity) over by_journey as target_activity,
-        epoch(lead(occurred_at) over by_journey) - epoch(occurred_at) as seconds
-    from events
-    window by_journey as (partition by journey_id order by step_number)
+-- Reads journeys.transitions. Seconds are from one step's start to the next step's start.
+with transitions as (
+    select * from journeys.transitions
 ),
 
 final as (
@@ -30,7 +18,6 @@ final as (
         quantile_cont(seconds, 0.9) as p90_seconds,
         source_channel <> target_channel as is_channel_switch
     from transitions
-    where target_activity is not null
     group by source_channel, source_activity, target_channel, target_activity
 )
 

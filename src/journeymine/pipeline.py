@@ -143,6 +143,7 @@ def build_journeys(config: Config) -> StepResult:
     details: dict[str, Any] = {}
     with _timed("build_journeys", details) as result, open_warehouse(config) as wh:
         wh.build("journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys", params)
+        wh.build("journeys.transitions", "journeys/int_journey_transitions")
         details["n_events"] = wh.build("marts.events", "marts/events")
         details["n_sessions"] = wh.build("marts.sessions", "marts/sessions")
         details["n_journeys"] = wh.build("marts.journeys", "marts/journeys", params)

@@ -42,9 +42,9 @@ class J:
 
 
 @pytest.fixture
-def given_journeys(make_table):
-    """given_journeys(journeys): journeys.events_in_journeys and marts.journeys for these journeys
-    (journey k starts k days after T0, so event_seq follows time)."""
+def given_journeys(make_table, warehouse: Warehouse):
+    """given_journeys(journeys): journeys.events_in_journeys, journeys.transitions and marts.journeys
+    for these journeys (journey k starts k days after T0, so event_seq follows time)."""
 
     def make(journeys: list[J]) -> None:
         events, rows, seq = [], [], 0
@@ -66,6 +66,7 @@ def given_journeys(make_table):
                          first_activity, first_channel, last_activity, last_channel))
         make_table("journeys.events_in_journeys", EVENTS_IN_JOURNEYS, events)
         make_table("marts.journeys", JOURNEYS, rows)
+        warehouse.build("journeys.transitions", "journeys/int_journey_transitions")
 
     return make
 
