@@ -75,3 +75,26 @@ CREATE OR REPLACE TEMP MACRO jm_parse_time(v, fmt, tz) AS
 
 -- a number from text, NULL when empty or not a number
 CREATE OR REPLACE TEMP MACRO jm_number(v) AS try_cast(nullif(trim(v), '') AS DOUBLE);
+
+-- label hygiene: a page label that is a URL or a path ('https://shop.example/product/123?ref=x',
+-- '/product/123/') becomes its template ('/product/{id}'): scheme, host, query string,
+-- fragment and a trailing '/' removed, and every id-like path segment (all digits, 4+ digits
+-- anywhere, a UUID, or a 12+ long hex string) replaced by '{id}'. Other labels are unchanged.
+CREATE OR REPLACE TEMP MACRO jm_url_path(v) AS
+    regexp_replace(regexp_replace(v, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*', ''), '[?#].*$', '');
+
+-- an id-like path segment: all digits, 4+ digits anywhere ('red-shoes-12345'), a UUID, or a
+-- hex string of 12+ characters with a digit
+CREATE OR REPLACE TEMP MACRO jm_is_id_segment(segment) AS
+    regexp_full_match(segment, '[0-9]+|.*[0-9]{4,}.*|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}')
+    OR (length(segment) >= 12 AND regexp_full_match(segment, '[0-9a-fA-F]*[0-9][0-9a-fA-F]*'));
+
+CREATE OR REPLACE TEMP MACRO jm_template_label(v) AS
+    CASE
+        WHEN regexp_matches(v, '^(/|[a-zA-Z][a-zA-Z0-9+.-]*://)') THEN
+            coalesce(nullif(rtrim(array_to_string(list_transform(
+                string_split(jm_url_path(v), '/'),
+                lambda segment: CASE WHEN jm_is_id_segment(segment) THEN '{id}' ELSE segment END
+            ), '/'), '/'), ''), '/')
+        ELSE v
+    END;

@@ -1,5 +1,5 @@
 -- friction: one row per friction finding (a signal at a touchpoint or transition), ranked.
--- Reads journeys.transitions, journeys.events_in_journeys, marts.journeys and marts.journey_graph_edges.
+-- Reads journeys.transitions, journeys.steps, marts.journeys and marts.journey_graph_edges.
 --
 -- Signals:
 --   loop             a step back along a back edge of the journey graph (against the way
@@ -77,7 +77,7 @@ reference as (
         count(*) as n_reached,
         count(*) filter (where outcomes.outcome = 'converted') as n_converted,
         count(*) filter (where outcomes.outcome = 'abandoned') as n_abandoned
-    from (select distinct journey_id, channel, activity from journeys.events_in_journeys) as reached
+    from (select distinct journey_id, channel, activity from journeys.steps) as reached
     join outcomes using (journey_id)
     group by reached.channel, reached.activity
 ),

@@ -1,7 +1,13 @@
 -- journey_graph_nodes: one row per touchpoint (channel, activity) of the journey graph.
--- Reads journeys.events_in_journeys and marts.journeys.
-with events as (
-    select * from journeys.events_in_journeys
+-- Reads journeys.steps and marts.journeys.
+-- n_starts / n_ends: journeys starting / ending here (pm4py's start and end activities).
+-- Rework: n_self_loops counts a step directly repeated (A → A; with collapse_repeats these
+-- are the collapsed repeats), n_repeat_visits the steps here beyond each journey's first,
+-- n_journeys_with_rework the journeys that were here more than once.
+-- Sojourn: from a step's start to the next step's start in the same journey (the last step
+-- of a journey has none).
+with steps as (
+    select * from journeys.steps
 ),
 
 journeys as (
@@ -12,19 +18,35 @@ counted as (
     select
         channel,
         activity,
-        count(*) as n_events,
+        count(*) + sum(n_repeats) as n_events,
+        count(*) as n_steps,
         count(distinct journey_id) as n_journeys,
         count(*) filter (where step_number = 1) as n_starts,
+        sum(n_repeats) + count(*) filter (where previous_activity = activity and previous_channel = channel)
+            as n_self_loops,
         avg(sentiment) as mean_sentiment,
         count(sentiment) as n_with_sentiment
-    from events
+    from steps
     group by channel, activity
+),
+
+sojourns as (
+    select
+        previous_channel as channel,
+        previous_activity as activity,
+        avg(seconds_since_previous) as mean_sojourn_seconds,
+        median(seconds_since_previous) as median_sojourn_seconds,
+        quantile_cont(seconds_since_previous, 0.9) as p90_sojourn_seconds
+    from steps
+    where step_number > 1
+    group by previous_channel, previous_activity
 ),
 
 ends as (
     select
         last_channel as channel,
         last_activity as activity,
+        count(*) as n_ends,
         count(*) filter (where outcome = 'abandoned') as n_drop_offs,
         count(*) filter (where outcome = 'converted') as n_conversions,
         count(*) filter (where outcome = 'open') as n_open_ends
@@ -37,15 +59,23 @@ final as (
         counted.activity,
         counted.channel,
         counted.n_events,
+        counted.n_steps,
         counted.n_journeys,
         counted.n_starts,
+        coalesce(ends.n_ends, 0) as n_ends,
         coalesce(ends.n_drop_offs, 0) as n_drop_offs,
         coalesce(ends.n_conversions, 0) as n_conversions,
         coalesce(ends.n_open_ends, 0) as n_open_ends,
+        counted.n_self_loops,
+        counted.n_steps - counted.n_journeys as n_repeat_visits,
+        sojourns.mean_sojourn_seconds,
+        sojourns.median_sojourn_seconds,
+        sojourns.p90_sojourn_seconds,
         counted.mean_sentiment,
         counted.n_with_sentiment
     from counted
     left join ends using (channel, activity)
+    left join sojourns using (channel, activity)
 )
 
 select * from final

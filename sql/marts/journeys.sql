@@ -1,51 +1,43 @@
--- journeys: one row per journey (the process-mining case). Reads journeys.events_in_journeys.
--- outcome: converted (the last step is a goal activity), abandoned (no event for longer than
--- the journey window before the end of the data), or open (still inside the window).
--- Parameters: $goal_activities, $window_days.
-with source as (
-    select * from journeys.events_in_journeys
-),
-
-data_end as (
-    select max(coalesce(ended_at, occurred_at)) as data_ended_at from source
-),
-
-channel_firsts as (
-    select journey_id, channel, min(event_seq) as first_event_seq
-    from source
-    group by journey_id, channel
-),
-
-channels as (
-    select journey_id, list(channel order by first_event_seq, channel) as channels
-    from channel_firsts
-    group by journey_id
+-- journeys: one row per journey (the process-mining case). Reads journeys.steps.
+-- path: the journey's activities in step order (after label hygiene; n_events counts the
+-- events behind the steps, repeats included). outcome: converted (the last step is a goal
+-- activity), abandoned (no event for longer than the journey window before the end of the
+-- data), or open (still inside the window). With $all_cases_ended (an event log mined as a
+-- whole, `journeymine mine`), a case that did not convert is abandoned when goals are
+-- given, and 'ended' when there are none.
+-- Parameters: $goal_activities, $window_days, $all_cases_ended.
+with steps as (
+    select * from journeys.steps
 ),
 
 aggregated as (
     select
-        customer_id,
         journey_id,
+        any_value(customer_id) as customer_id,
         min(occurred_at) as started_at,
-        max(coalesce(ended_at, occurred_at)) as ended_at,
+        max(last_at) as ended_at,
         count(*) as n_steps,
+        count(*) + sum(n_repeats) as n_events,
         count(distinct session_id) as n_sessions,
-        list(activity order by event_seq) as path,
-        arg_min(channel, event_seq) as first_channel,
-        arg_min(activity, event_seq) as first_activity,
-        arg_max(channel, event_seq) as last_channel,
-        arg_max(activity, event_seq) as last_activity,
-        sum(value) as value,
-        min(event_seq) as first_event_seq
-    from source
-    group by customer_id, journey_id
+        list(activity order by step_number) as path,
+        list(channel order by step_number) as channel_path,
+        sum(value) as value
+    from steps
+    group by journey_id
+),
+
+data_end as (
+    select max(ended_at) as data_ended_at from aggregated
 ),
 
 classified as (
     select
         aggregated.*,
+        path[-1] as last_activity,
         case
-            when list_contains($goal_activities, last_activity) then 'converted'
+            when list_contains($goal_activities, path[-1]) then 'converted'
+            when $all_cases_ended and len($goal_activities) > 0 then 'abandoned'
+            when $all_cases_ended then 'ended'
             when data_end.data_ended_at - aggregated.ended_at > to_days($window_days) then 'abandoned'
             else 'open'
         end as outcome
@@ -55,25 +47,26 @@ classified as (
 
 final as (
     select
-        classified.customer_id,
-        classified.journey_id,
-        classified.started_at,
-        classified.ended_at,
-        epoch(classified.ended_at) - epoch(classified.started_at) as duration_seconds,
-        classified.n_steps,
-        classified.n_sessions,
-        channels.channels,
-        classified.path,
-        classified.outcome,
-        case when classified.outcome = 'abandoned' then classified.last_activity end as drop_off_activity,
-        case when classified.outcome = 'abandoned' then classified.last_channel end as drop_off_channel,
-        classified.first_activity,
-        classified.first_channel,
-        classified.last_activity,
-        classified.last_channel,
-        classified.value
+        customer_id,
+        journey_id,
+        started_at,
+        ended_at,
+        (epoch_us(ended_at) - epoch_us(started_at)) / 1e6 as duration_seconds,
+        n_steps,
+        n_events,
+        n_sessions,
+        -- channels in order of first use
+        list_filter(channel_path, lambda channel, i: list_position(channel_path, channel) = i) as channels,
+        path,
+        outcome,
+        case when outcome = 'abandoned' then last_activity end as drop_off_activity,
+        case when outcome = 'abandoned' then channel_path[-1] end as drop_off_channel,
+        path[1] as first_activity,
+        channel_path[1] as first_channel,
+        last_activity,
+        channel_path[-1] as last_channel,
+        value
     from classified
-    join channels using (journey_id)
 )
 
 select * from final

@@ -18,6 +18,7 @@ import duckdb
 from journeymine import __version__
 from journeymine.config import load_config
 from journeymine.errors import JourneymineError
+from journeymine.eventlog import DEFAULT_ACTIVITY, DEFAULT_CASE, DEFAULT_TIMESTAMP, LOG_FORMATS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +39,34 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="load, stitch and mine the sources of a config (Prefect flow)")
     run.add_argument("--config", type=Path, default=Path("journeymine.yaml"), help="config file (default: journeymine.yaml)")
     run.set_defaults(handler=_run)
+
+    mine = commands.add_parser(
+        "mine", help="mine any event log (XES, CSV, Parquet): one journey per case",
+        description="Write the mining outputs of a full run (journeys, variants, journey_graph_nodes, "
+        "journey_graph_edges, dropoffs) for a plain event log, each case being a journey.",
+    )
+    mine.add_argument("log", type=Path, help="event log: .xes, .xes.gz, .csv(.gz), .tsv(.gz) or .parquet")
+    mine.add_argument("--out", type=Path, required=True, help="folder for the outputs")
+    mine.add_argument("--case", default=DEFAULT_CASE, help=f"case column (default: {DEFAULT_CASE})")
+    mine.add_argument("--activity", default=DEFAULT_ACTIVITY, help=f"activity column (default: {DEFAULT_ACTIVITY})")
+    mine.add_argument("--timestamp", default=DEFAULT_TIMESTAMP, help=f"time column (default: {DEFAULT_TIMESTAMP})")
+    mine.add_argument("--channel", help="channel column (default: every event's channel is 'log')")
+    mine.add_argument("--format", choices=LOG_FORMATS, help="file format (default: from the file name)")
+    mine.add_argument("--sep", help="CSV delimiter (default: detected)")
+    mine.add_argument("--time-format", help="strptime codes such as '%%Y/%%m/%%d %%H:%%M:%%S', or epoch / epoch_ms "
+                      "(default: ISO 8601)")
+    mine.add_argument("--time-zone", default="UTC", help="zone of times without an offset (default: UTC)")
+    mine.add_argument("--goal", action="append", default=[], metavar="ACTIVITY",
+                      help="a goal activity (repeatable): cases ending there are converted, the others abandoned")
+    hygiene = mine.add_argument_group("label hygiene (off by default, so counts equal pm4py's)")
+    hygiene.add_argument("--template-urls", action="store_true", help="'/product/123?x=1' becomes '/product/{id}'")
+    hygiene.add_argument("--collapse-repeats", action="store_true",
+                         help="consecutive repeats of an activity become one step (counted as rework)")
+    hygiene.add_argument("--rare-activity-share", type=float, default=0.0, metavar="SHARE",
+                         help="activities below this share of events become 'Other' (default: 0, off)")
+    mine.add_argument("--memory-limit", default="4GB", help="DuckDB memory limit; it spills to disk beyond (default: 4GB)")
+    mine.add_argument("--threads", type=_positive, help="DuckDB threads (default: all cores)")
+    mine.set_defaults(handler=_mine)
 
     sample = commands.add_parser("sample", help="write seeded sample raw files with planted stories")
     sample.add_argument("--customers", type=_positive, required=True, help="number of customers (and visitors)")
@@ -62,6 +91,32 @@ def _run(args: argparse.Namespace) -> int:
 
     manifest = journeymine_flow(str(args.config.resolve()))
     print(summarize_run(manifest, config.output_dir))
+    return 0
+
+
+def _mine(args: argparse.Namespace) -> int:
+    from journeymine.config import LabelConfig
+    from journeymine.eventlog import LogSpec
+    from journeymine.mine import MineOptions, mine_event_log, summarize_mine
+
+    if not 0 <= args.rare_activity_share < 1:
+        raise JourneymineError(f"--rare-activity-share: expected a share from 0 to 1, found {args.rare_activity_share}")
+    spec = LogSpec(
+        path=args.log, case=args.case, activity=args.activity, timestamp=args.timestamp, channel=args.channel,
+        format=args.format, delimiter=args.sep, time_format=args.time_format, time_zone=args.time_zone,
+    )
+    options = MineOptions(
+        goal_activities=tuple(args.goal),
+        labels=LabelConfig(
+            template_urls=args.template_urls, collapse_repeats=args.collapse_repeats,
+            rare_activity_share=args.rare_activity_share,
+        ),
+        memory_limit=args.memory_limit,
+        threads=args.threads,
+    )
+    print(f"journeymine mine {args.log}", file=sys.stderr)
+    manifest = mine_event_log(spec, args.out, options, progress=lambda line: print(line, file=sys.stderr))
+    print(summarize_mine(manifest, args.out))
     return 0
 
 

@@ -101,6 +101,42 @@ class FrictionConfig:
 
 
 @dataclass(frozen=True)
+class LabelConfig:
+    """Label hygiene before mining: one activity per page template, repeats collapsed, rare ones grouped."""
+
+    # '/product/123?ref=x' and '/product/456' become '/product/{id}'
+    template_urls: bool = True
+    # A→A→A becomes one step A; the repeats are counted as rework, not lost
+    collapse_repeats: bool = True
+    # activities with fewer than this share of all events become `other_label` (0: off)
+    rare_activity_share: float = 0.0
+    other_label: str = "Other"
+
+
+@dataclass(frozen=True)
+class MiningConfig:
+    """Process discovery: pm4py's inductive miner on the top variants covering `model_coverage`."""
+
+    model_coverage: float = 0.8
+    noise_threshold: float = 0.2
+
+
+@dataclass(frozen=True)
+class JourneyStage:
+    """One stage of the designed journey map and the activities that belong to it."""
+
+    name: str
+    activities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class JourneyMapConfig:
+    """The designed (intended) journey: stages in their intended order. Empty: no conformance."""
+
+    stages: tuple[JourneyStage, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """A whole run: sources, where results go, and the knobs of each step."""
 
@@ -113,6 +149,9 @@ class Config:
     sessions: SessionConfig = field(default_factory=SessionConfig)
     journeys: JourneyConfig = field(default_factory=JourneyConfig)
     friction: FrictionConfig = field(default_factory=FrictionConfig)
+    labels: LabelConfig = field(default_factory=LabelConfig)
+    mining: MiningConfig = field(default_factory=MiningConfig)
+    journey_map: JourneyMapConfig = field(default_factory=JourneyMapConfig)
     path: Path | None = None
 
     def source(self, name: str) -> SourceConfig:
@@ -143,7 +182,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
     top = _mapping(data, "config")
     _only(top, "config", {
         "sources", "output_dir", "database", "memory_limit", "threads",
-        "identity", "sessions", "journeys", "friction",
+        "identity", "sessions", "journeys", "friction", "labels", "mining", "journey_map",
     })
     sources_raw = _mapping(_required(top, "sources", "config"), "sources")
     if not sources_raw:
@@ -167,6 +206,9 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
         sessions=_sessions(top.get("sessions", {})),
         journeys=_journeys(top.get("journeys", {})),
         friction=_friction(top.get("friction", {})),
+        labels=_labels(top.get("labels", {})),
+        mining=_mining(top.get("mining", {})),
+        journey_map=_journey_map(top.get("journey_map", {})),
         path=path,
     )
 
@@ -312,6 +354,67 @@ def _friction(spec: Any) -> FrictionConfig:
     )
 
 
+def _labels(spec: Any) -> LabelConfig:
+    where = "labels"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"template_urls", "collapse_repeats", "rare_activity_share", "other_label"})
+    defaults = LabelConfig()
+    return LabelConfig(
+        template_urls=_bool(spec.get("template_urls", defaults.template_urls), f"{where}.template_urls"),
+        collapse_repeats=_bool(spec.get("collapse_repeats", defaults.collapse_repeats), f"{where}.collapse_repeats"),
+        rare_activity_share=_share(
+            spec.get("rare_activity_share", defaults.rare_activity_share), f"{where}.rare_activity_share", zero_ok=True
+        ),
+        other_label=_str(spec.get("other_label", defaults.other_label), f"{where}.other_label"),
+    )
+
+
+def _mining(spec: Any) -> MiningConfig:
+    where = "mining"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"model_coverage", "noise_threshold"})
+    defaults = MiningConfig()
+    return MiningConfig(
+        model_coverage=_share(spec.get("model_coverage", defaults.model_coverage), f"{where}.model_coverage"),
+        noise_threshold=_share(
+            spec.get("noise_threshold", defaults.noise_threshold), f"{where}.noise_threshold", zero_ok=True
+        ),
+    )
+
+
+def _journey_map(spec: Any) -> JourneyMapConfig:
+    where = "journey_map"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"stages"})
+    stages_raw = spec.get("stages", [])
+    if not isinstance(stages_raw, list):
+        raise ConfigError(
+            f"{where}.stages: expected a list of stages in their intended order, each "
+            f"{{name: ..., activities: [...]}}, found {type(stages_raw).__name__}"
+        )
+    stages: list[JourneyStage] = []
+    owner: dict[str, str] = {}
+    for i, stage in enumerate(stages_raw):
+        here = f"{where}.stages[{i}]"
+        stage = _mapping(stage, here)
+        _only(stage, here, {"name", "activities"})
+        name = _str(_required(stage, "name", here), f"{here}.name")
+        if any(s.name == name for s in stages):
+            raise ConfigError(f"{here}.name: stage {name!r} is declared twice")
+        activities = _required(stage, "activities", here)
+        if not isinstance(activities, list) or not activities or not all(isinstance(a, str) and a for a in activities):
+            raise ConfigError(f"{here}.activities: expected a non-empty list of activity names, found {activities!r}")
+        for activity in activities:
+            if activity in owner:
+                raise ConfigError(
+                    f"{here}.activities: {activity!r} already belongs to stage {owner[activity]!r}; "
+                    "an activity belongs to one stage"
+                )
+            owner[activity] = name
+        stages.append(JourneyStage(name=name, activities=tuple(activities)))
+    return JourneyMapConfig(stages=tuple(stages))
+
+
 # --- small checkers: each raises ConfigError naming the key and what was expected ---------
 
 
@@ -345,6 +448,20 @@ def _int(value: Any, where: str, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{where}: expected a whole number >= {minimum}, found {value!r}")
     return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, found {value!r}")
+    return value
+
+
+def _share(value: Any, where: str, *, zero_ok: bool = False) -> float:
+    low_ok = (lambda v: v >= 0) if zero_ok else (lambda v: v > 0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low_ok(value) or value > 1:
+        bounds = "between 0 and 1" if zero_ok else "above 0 and at most 1"
+        raise ConfigError(f"{where}: expected a share {bounds}, such as 0.8, found {value!r}")
+    return float(value)
 
 
 def _choice(value: Any, where: str, allowed: tuple[str, ...]) -> str:

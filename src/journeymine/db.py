@@ -108,6 +108,11 @@ class Warehouse:
         self.execute(sql, params)
         return int(self.scalar(f"SELECT count(*) FROM {qualified}"))
 
+    def build_view(self, view: str, model: str) -> None:
+        """Create (or replace) the view `view` ('schema.name') over the parameterless model `model`."""
+        schema, name = view.split(".", 1)
+        self.execute(f"CREATE OR REPLACE VIEW {table_name(schema, name)} AS {model_sql(model)}")
+
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Make a DataFrame visible to SQL as the view `name` for this connection."""
         self.con.register(name, frame)

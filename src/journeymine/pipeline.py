@@ -21,10 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from journeymine import mining
 from journeymine import stitch as stitching
 from journeymine.config import Config
+from journeymine.conformance import check_conformance
 from journeymine.db import Warehouse
-from journeymine.graph import build_journey_graph, flatten_edges
 from journeymine.ingest import create_meta_tables
 from journeymine.publish import build_manifest, publish_manifest, write_outputs
 from journeymine.ingest import load_source as ingest_source
@@ -138,39 +139,30 @@ def split_sessions(config: Config) -> StepResult:
 
 
 def build_journeys(config: Config) -> StepResult:
-    """Journeys (cases) across channels, and the events, sessions and journeys outputs."""
-    params = {"goal_activities": list(config.journeys.goal_activities), "window_days": config.journeys.window_days}
+    """Journeys (cases) across channels, their steps after label hygiene, and the events,
+    sessions and journeys outputs."""
+    goals = config.journeys.goal_activities
     details: dict[str, Any] = {}
     with _timed("build_journeys", details) as result, open_warehouse(config) as wh:
-        wh.build("journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys", params)
+        wh.build(
+            "journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys",
+            {"goal_activities": list(goals), "window_days": config.journeys.window_days},
+        )
+        details["labels"] = mining.build_steps(wh, config.labels, goals).to_dict()
         wh.build("journeys.transitions", "journeys/int_journey_transitions")
         details["n_events"] = wh.build("marts.events", "marts/events")
         details["n_sessions"] = wh.build("marts.sessions", "marts/sessions")
-        details["n_journeys"] = wh.build("marts.journeys", "marts/journeys", params)
+        details["n_journeys"] = mining.build_journeys_mart(wh, goals, config.journeys.window_days)
         details["outcomes"] = dict(wh.rows("SELECT outcome, count(*) FROM marts.journeys GROUP BY outcome ORDER BY outcome"))
     return result[0]
 
 
 def mine_journeys(config: Config) -> StepResult:
-    """Variants, the journey graph (networkx), drop-offs, friction findings and customers."""
+    """Variants, the journey graph (networkx), drop-offs, friction findings, customers,
+    conformance to the designed journey map, and the discovered process model (BPMN, PNML)."""
     details: dict[str, Any] = {}
     with _timed("mine_journeys", details) as result, open_warehouse(config) as wh:
-        details["n_variants"] = wh.build("marts.variants", "marts/variants")
-        details["n_nodes"] = wh.build("marts.journey_graph_nodes", "marts/journey_graph_nodes")
-        # counts come from SQL; the rows written are the networkx graph's edges, flattened
-        wh.build("marts.journey_graph_edges", "marts/journey_graph_edges")
-        graph = build_journey_graph(
-            wh.df("SELECT * FROM marts.journey_graph_nodes"), wh.df("SELECT * FROM marts.journey_graph_edges")
-        )
-        edges = flatten_edges(graph)
-        wh.execute("DELETE FROM marts.journey_graph_edges")
-        wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_back_edge BOOLEAN")
-        wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_self_loop BOOLEAN")
-        if not edges.empty:
-            wh.insert_frame("marts.journey_graph_edges", edges)
-        details["n_edges"] = len(edges)
-        details["n_back_edges"] = int(edges["is_back_edge"].sum()) if not edges.empty else 0
-        details["n_dropoff_rows"] = wh.build("marts.dropoffs", "marts/dropoffs")
+        details |= mining.build_process_marts(wh)
         details["n_findings"] = wh.build(
             "marts.friction", "marts/friction",
             {
@@ -182,6 +174,10 @@ def mine_journeys(config: Config) -> StepResult:
             },
         )
         details["n_customers"] = wh.build("marts.customers", "marts/customers")
+        details["conformance"] = check_conformance(
+            wh, config.journey_map, n_examples=config.friction.n_examples
+        ).to_dict()
+        details["process_model"] = mining.discover_model(wh, config.mining, config.output_dir).to_dict()
     return result[0]
 
 

@@ -13,6 +13,7 @@ import os
 import platform
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,22 @@ OUTPUT_QUERIES: dict[str, str] = {
     "dropoffs": "SELECT * FROM marts.dropoffs",
     "friction": "SELECT * FROM marts.friction",
     "customers": "SELECT * FROM marts.customers",
+    "conformance": "SELECT * FROM marts.conformance",
+    "conformance_deviations": "SELECT * FROM marts.conformance_deviations",
+    "log_rejects": "SELECT * FROM journeys.log_rejects ORDER BY row_number",
     "rejects": (
         "SELECT source, file_name, file_line, event_id, reason FROM staged.rejects "
         "ORDER BY source, file_name, file_line"
     ),
 }
+# What a full run publishes, and what `journeymine mine` publishes for a plain event log.
+RUN_OUTPUTS: tuple[str, ...] = (
+    "events", "sessions", "journeys", "variants", "journey_graph_nodes", "journey_graph_edges",
+    "dropoffs", "friction", "customers", "conformance", "conformance_deviations", "rejects",
+)
+MINE_OUTPUTS: tuple[str, ...] = (
+    "journeys", "variants", "journey_graph_nodes", "journey_graph_edges", "dropoffs", "log_rejects",
+)
 MANIFEST_QUERY = "SELECT * FROM meta.runs ORDER BY started_at, run_id"
 
 
@@ -56,12 +68,13 @@ def create_runs_table(wh: Warehouse) -> None:
     )
 
 
-def write_outputs(wh: Warehouse, output_dir: Path) -> dict[str, int]:
-    """Write every output but the manifest as Parquet; return the row count of each."""
+def write_outputs(wh: Warehouse, output_dir: Path, names: Sequence[str] | None = None) -> dict[str, int]:
+    """Write the outputs `names` (default: a full run's, but the manifest) as Parquet; return
+    the row count of each."""
     output_dir.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for name, query in OUTPUT_QUERIES.items():
-        counts[name] = _write_parquet(wh, name, query, output_dir)
+    for name in names or RUN_OUTPUTS:
+        counts[name] = _write_parquet(wh, name, OUTPUT_QUERIES[name], output_dir)
     return counts
 
 
@@ -84,10 +97,16 @@ def publish_manifest(wh: Warehouse, manifest: dict[str, Any], output_dir: Path) 
     """Write run_manifest.parquet (all runs), run_manifest.json (this run) and analytics.duckdb."""
     record_run(wh, manifest)
     _write_parquet(wh, "run_manifest", MANIFEST_QUERY, output_dir)
+    write_manifest_json(manifest, output_dir)
+    write_analytics_db(output_dir, [*RUN_OUTPUTS, "run_manifest"])
+
+
+def write_manifest_json(manifest: dict[str, Any], output_dir: Path) -> Path:
+    """run_manifest.json: this run's manifest, written atomically."""
     path = output_dir / "run_manifest.json"
     path.with_suffix(".json.tmp").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(path.with_suffix(".json.tmp"), path)
-    write_analytics_db(output_dir, [*OUTPUT_QUERIES, "run_manifest"])
+    return path
 
 
 def write_analytics_db(output_dir: Path, outputs: list[str]) -> Path:

@@ -66,15 +66,22 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "customer_id", "journey_id", "started_at", "ended_at", "n_steps", "channels", "path",
         "outcome", "drop_off_activity",
     ),
-    "variants": ("variant", "n_journeys", "share", "conversion_rate", "median_duration_seconds"),
-    "journey_graph_nodes": ("activity", "channel", "n_events", "n_journeys", "n_starts", "n_drop_offs"),
+    "variants": (
+        "variant", "n_journeys", "share", "conversion_rate", "median_duration_seconds", "p90_duration_seconds",
+    ),
+    "journey_graph_nodes": (
+        "activity", "channel", "n_events", "n_journeys", "n_starts", "n_ends", "n_drop_offs",
+        "n_self_loops", "n_repeat_visits", "median_sojourn_seconds",
+    ),
     "journey_graph_edges": (
         "source_activity", "target_activity", "n_transitions", "n_journeys",
-        "median_seconds", "p90_seconds", "is_channel_switch",
+        "mean_seconds", "median_seconds", "p90_seconds", "is_channel_switch",
     ),
     "dropoffs": ("stage", "n_reached", "n_continued", "n_dropped", "drop_rate"),
     "friction": ("touchpoint", "signal", "n_journeys_affected", "score", "example_journey_ids"),
     "customers": ("customer_id", "n_identifiers", "is_shared_identifier"),
+    "conformance": ("journey_id", "fitness", "deviations"),
+    "conformance_deviations": ("deviation", "n_journeys", "share", "example_journey_ids"),
     "rejects": ("source", "file_name", "file_line", "reason"),
     "run_manifest": ("run_id", "inputs", "n_rejected", "timings", "versions"),
 }

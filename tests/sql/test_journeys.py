@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from journeymine import mining
 from journeymine.db import Warehouse
 
 SESSIONIZED_EVENTS = {
@@ -46,10 +47,12 @@ def sessionized(make_table):
 
 
 def build(wh: Warehouse, goals: list[str] = GOALS, window_days: int = 14) -> None:
-    """Run both models with the parameters pipeline.build_journeys passes."""
+    """Group into journeys, number the steps (label hygiene off) and build marts.journeys, as
+    pipeline.build_journeys does."""
     params = {"goal_activities": goals, "window_days": window_days}
     wh.build("journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys", params)
-    wh.build("marts.journeys", "marts/journeys", params)
+    mining.build_steps(wh, mining.NO_LABEL_HYGIENE, goals)
+    mining.build_journeys_mart(wh, goals, window_days)
 
 
 def steps(wh: Warehouse) -> dict[str, tuple[str, int]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from journeymine import mining
 from journeymine.db import Warehouse
 from journeymine.schema import CALL_CHANNEL, DIGITAL_CHANNELS
 
@@ -43,8 +44,8 @@ class J:
 
 @pytest.fixture
 def given_journeys(make_table, warehouse: Warehouse):
-    """given_journeys(journeys): journeys.events_in_journeys, journeys.transitions and marts.journeys
-    for these journeys (journey k starts k days after T0, so event_seq follows time)."""
+    """given_journeys(journeys): journeys.events_in_journeys, journeys.steps (label hygiene off),
+    journeys.transitions and marts.journeys for these journeys (journey k starts k days after T0, so event_seq follows time)."""
 
     def make(journeys: list[J]) -> None:
         events, rows, seq = [], [], 0
@@ -66,6 +67,7 @@ def given_journeys(make_table, warehouse: Warehouse):
                          first_activity, first_channel, last_activity, last_channel))
         make_table("journeys.events_in_journeys", EVENTS_IN_JOURNEYS, events)
         make_table("marts.journeys", JOURNEYS, rows)
+        mining.build_steps(warehouse, mining.NO_LABEL_HYGIENE)
         warehouse.build("journeys.transitions", "journeys/int_journey_transitions")
 
     return make

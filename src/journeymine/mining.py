@@ -1,0 +1,155 @@
+"""Process mining over journeys: steps, journeys, variants, the directly-follows graph, drop-offs.
+
+Everything here counts in DuckDB SQL (the models under `sql/journeys` and `sql/marts`), on
+one table every input becomes first: `journeys.events_in_journeys`, one row per event with
+journey_id, customer_id, session_id, channel, activity, occurred_at, ended_at, sentiment,
+value and event_seq (the source order, which breaks timestamp ties). A full run builds it
+from stitched sessions; `journeymine mine` builds it from any event log, one journey per case.
+
+    events_in_journeys → events_labelled (label hygiene) → steps (ordered, with the step before)
+        → journeys → variants, journey_graph_nodes, journey_graph_edges → dropoffs
+
+On a log whose timestamps do not tie, and with label hygiene off, the counts equal pm4py's
+(`discover_dfg`, `get_variants`, `get_start_activities`, `get_end_activities`) and the
+edge times its `discover_performance_dfg`; tests/unit/test_mining_vs_pm4py.py checks it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pathlib import Path
+
+from journeymine.config import LabelConfig, MiningConfig
+from journeymine.db import Warehouse
+from journeymine.discovery import ModelResult, discover_process_model
+from journeymine.graph import build_journey_graph, flatten_edges
+
+log = logging.getLogger(__name__)
+
+# label hygiene off: what `journeymine mine` does unless asked, so its counts equal pm4py's
+NO_LABEL_HYGIENE = LabelConfig(template_urls=False, collapse_repeats=False, rare_activity_share=0.0)
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    """What label hygiene did: steps left, repeats collapsed, labels before and after."""
+
+    n_events: int
+    n_steps: int
+    n_repeats_collapsed: int
+    n_labels_before: int
+    n_labels_after: int
+    rare_labels: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n_events": self.n_events,
+            "n_steps": self.n_steps,
+            "n_repeats_collapsed": self.n_repeats_collapsed,
+            "n_labels_before": self.n_labels_before,
+            "n_labels_after": self.n_labels_after,
+            "n_rare_labels_grouped": len(self.rare_labels),
+        }
+
+
+def build_steps(wh: Warehouse, labels: LabelConfig, goal_activities: Sequence[str] = ()) -> LabelResult:
+    """journeys.events_in_journeys → journeys.events_labelled → journeys.steps.
+
+    Goal activities are never grouped into "other": they decide journey outcomes.
+    """
+    rare = find_rare_labels(wh, labels, goal_activities)
+    if labels == NO_LABEL_HYGIENE or (
+        not labels.template_urls and not labels.collapse_repeats and not rare
+    ):
+        wh.build_view("journeys.events_labelled", "journeys/int_events_unlabelled")
+    else:
+        wh.build(
+            "journeys.events_labelled", "journeys/int_events_labelled",
+            {
+                "template_urls": labels.template_urls,
+                "collapse_repeats": labels.collapse_repeats,
+                "rare_activities": list(rare),
+                "other_label": labels.other_label,
+            },
+        )
+    n_steps = wh.build("journeys.steps", "journeys/int_journey_steps")
+    n_repeats, n_after = wh.rows("SELECT coalesce(sum(n_repeats), 0), count(DISTINCT activity) FROM journeys.steps")[0]
+    n_before = int(wh.scalar("SELECT count(DISTINCT activity) FROM journeys.events_in_journeys"))
+    result = LabelResult(
+        n_events=n_steps + int(n_repeats), n_steps=n_steps, n_repeats_collapsed=int(n_repeats),
+        n_labels_before=n_before, n_labels_after=int(n_after), rare_labels=rare,
+    )
+    if result.n_repeats_collapsed or result.n_labels_before != result.n_labels_after:
+        log.info(
+            "labels: %d activities became %d (%d rare grouped as %r); %d repeats collapsed into rework",
+            n_before, n_after, len(rare), labels.other_label, result.n_repeats_collapsed,
+        )
+    return result
+
+
+def find_rare_labels(wh: Warehouse, labels: LabelConfig, goal_activities: Sequence[str] = ()) -> tuple[str, ...]:
+    """Labels (after URL templating) with a share of events below `labels.rare_activity_share`."""
+    if labels.rare_activity_share <= 0:
+        return ()
+    counted = wh.select("journeys/int_activity_labels_counted", {"template_urls": labels.template_urls})
+    rare = counted[(counted["share"] < labels.rare_activity_share) & ~counted["label"].isin(list(goal_activities))]
+    return tuple(sorted(rare["label"]))
+
+
+def build_journeys_mart(
+    wh: Warehouse, goal_activities: Sequence[str], window_days: int, *, all_cases_ended: bool = False
+) -> int:
+    """marts.journeys from journeys.steps; returns the number of journeys.
+
+    `all_cases_ended`: the input is a finished event log (every case is over), so a journey
+    that did not reach a goal is abandoned, or 'ended' when no goals are given.
+    """
+    return wh.build(
+        "marts.journeys", "marts/journeys",
+        {"goal_activities": list(goal_activities), "window_days": window_days, "all_cases_ended": all_cases_ended},
+    )
+
+
+def build_process_marts(wh: Warehouse) -> dict[str, int]:
+    """Variants, journey graph nodes and edges (with back edges from networkx), drop-offs.
+
+    Reads journeys.steps and marts.journeys; returns the row counts.
+    """
+    counts = {
+        "n_variants": wh.build("marts.variants", "marts/variants"),
+        "n_nodes": wh.build("marts.journey_graph_nodes", "marts/journey_graph_nodes"),
+    }
+    # counts and times come from SQL; networkx adds which edges point backwards
+    wh.build("marts.journey_graph_edges", "marts/journey_graph_edges")
+    graph = build_journey_graph(
+        wh.df("SELECT * FROM marts.journey_graph_nodes"), wh.df("SELECT * FROM marts.journey_graph_edges")
+    )
+    edges = flatten_edges(graph)
+    wh.execute("DELETE FROM marts.journey_graph_edges")
+    wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_back_edge BOOLEAN")
+    wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_self_loop BOOLEAN")
+    if not edges.empty:
+        wh.insert_frame("marts.journey_graph_edges", edges)
+    counts["n_edges"] = len(edges)
+    counts["n_back_edges"] = int(edges["is_back_edge"].sum()) if not edges.empty else 0
+    counts["n_dropoff_rows"] = wh.build("marts.dropoffs", "marts/dropoffs")
+    return counts
+
+
+def discover_model(wh: Warehouse, settings: MiningConfig, out_dir: Path) -> ModelResult:
+    """pm4py's inductive miner on the variants covering `settings.model_coverage` of the
+    journeys: `process_model.bpmn` and `process_model.pnml` in `out_dir`, with the coverage."""
+    variants = wh.df("SELECT variant, n_journeys FROM marts.variants")
+    result = discover_process_model(
+        variants, coverage=settings.model_coverage, noise_threshold=settings.noise_threshold, out_dir=out_dir
+    )
+    log.info(
+        "process model: %d of %d variants, covering %.1f%% of journeys (target %.0f%%, noise threshold %.2f)",
+        result.n_variants_used, result.n_variants_total, 100 * result.share_covered,
+        100 * settings.model_coverage, settings.noise_threshold,
+    )
+    return result
