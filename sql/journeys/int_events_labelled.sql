@@ -29,9 +29,12 @@ labelled as (
 marked as (
     select
         *,
-        $collapse_repeats
-            and activity = lag(activity) over by_journey
-            and channel = lag(channel) over by_journey as is_repeat,
+        coalesce(
+            $collapse_repeats
+                and activity = lag(activity) over by_journey
+                and channel = lag(channel) over by_journey,
+            false
+        ) as is_repeat,
         row_number() over by_journey as position
     from labelled
     window by_journey as (partition by journey_id order by occurred_at, event_seq)

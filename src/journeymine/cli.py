@@ -153,6 +153,26 @@ def summarize_run(manifest: dict, output_dir: Path) -> str:
         f"components split), {counts['sessions']:,} sessions, {counts['journeys']:,} journeys, "
         f"{counts['variants']:,} variants"
     )
+    labels = manifest.get("labels") or {}
+    if labels.get("n_repeats_collapsed") or labels.get("n_rare_labels_grouped"):
+        lines.append(
+            f"  label hygiene: {labels['n_labels_before']} activities became {labels['n_labels_after']}; "
+            f"{labels['n_repeats_collapsed']:,} consecutive repeats collapsed into rework"
+        )
+    model = manifest.get("process_model") or {}
+    if model.get("bpmn_path"):
+        lines.append(
+            f"  process model: {model['n_variants_used']:,} of {model['n_variants_total']:,} variants, covering "
+            f"{model['share_covered']:.0%} of journeys → process_model.bpmn, process_model.pnml"
+        )
+    conformance = manifest.get("conformance") or {}
+    if conformance.get("n_stages"):
+        top = conformance.get("top_deviations") or []
+        lines.append(
+            f"  designed journey: {conformance['share_fitting']:.0%} of journeys fit the map "
+            f"(mean fitness {conformance['mean_fitness']:.2f})"
+            + (f"; most frequent deviation: {top[0]['deviation']} ({top[0]['n_journeys']:,} journeys)" if top else "")
+        )
     con = duckdb.connect()
     try:
         friction = con.execute(

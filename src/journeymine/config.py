@@ -122,6 +122,14 @@ class MiningConfig:
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    """Interchange files written with the outputs: XES (Disco, ProM, pm4py) and OCEL 2.0 JSON."""
+
+    xes: bool = True
+    ocel: bool = True
+
+
+@dataclass(frozen=True)
 class JourneyStage:
     """One stage of the designed journey map and the activities that belong to it."""
 
@@ -152,6 +160,7 @@ class Config:
     labels: LabelConfig = field(default_factory=LabelConfig)
     mining: MiningConfig = field(default_factory=MiningConfig)
     journey_map: JourneyMapConfig = field(default_factory=JourneyMapConfig)
+    exports: ExportConfig = field(default_factory=ExportConfig)
     path: Path | None = None
 
     def source(self, name: str) -> SourceConfig:
@@ -183,6 +192,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
     _only(top, "config", {
         "sources", "output_dir", "database", "memory_limit", "threads",
         "identity", "sessions", "journeys", "friction", "labels", "mining", "journey_map",
+        "exports",
     })
     sources_raw = _mapping(_required(top, "sources", "config"), "sources")
     if not sources_raw:
@@ -209,6 +219,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
         labels=_labels(top.get("labels", {})),
         mining=_mining(top.get("mining", {})),
         journey_map=_journey_map(top.get("journey_map", {})),
+        exports=_exports(top.get("exports", {})),
         path=path,
     )
 
@@ -379,6 +390,17 @@ def _mining(spec: Any) -> MiningConfig:
         noise_threshold=_share(
             spec.get("noise_threshold", defaults.noise_threshold), f"{where}.noise_threshold", zero_ok=True
         ),
+    )
+
+
+def _exports(spec: Any) -> ExportConfig:
+    where = "exports"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"xes", "ocel"})
+    defaults = ExportConfig()
+    return ExportConfig(
+        xes=_bool(spec.get("xes", defaults.xes), f"{where}.xes"),
+        ocel=_bool(spec.get("ocel", defaults.ocel), f"{where}.ocel"),
     )
 
 

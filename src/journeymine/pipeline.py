@@ -26,6 +26,7 @@ from journeymine import stitch as stitching
 from journeymine.config import Config
 from journeymine.conformance import check_conformance
 from journeymine.db import Warehouse
+from journeymine.export import export_ocel, export_xes
 from journeymine.ingest import create_meta_tables
 from journeymine.publish import build_manifest, publish_manifest, write_outputs
 from journeymine.ingest import load_source as ingest_source
@@ -33,6 +34,9 @@ from journeymine.schema import CALL_CHANNEL, DIGITAL_CHANNELS
 from journeymine.stage import create_staged_tables, stage_source
 
 log = logging.getLogger(__name__)
+
+XES_FILE = "journeys.xes.gz"
+OCEL_FILE = "journeys.ocel.json.gz"
 
 
 @dataclass(frozen=True)
@@ -182,10 +186,16 @@ def mine_journeys(config: Config) -> StepResult:
 
 
 def publish_outputs(config: Config, run: Run, steps: list[StepResult]) -> dict[str, Any]:
-    """Write the Parquet outputs, analytics.duckdb and the run manifest; return the manifest."""
+    """Write the Parquet outputs, the XES / OCEL exports, analytics.duckdb and the run manifest;
+    return the manifest."""
     started = time.perf_counter()
     with open_warehouse(config) as wh:
         counts = write_outputs(wh, config.output_dir)
+        if config.exports.xes:
+            counts["xes_events"] = export_xes(wh, config.output_dir / XES_FILE)
+        if config.exports.ocel:
+            ocel = export_ocel(wh, config.output_dir / OCEL_FILE)
+            counts |= {"ocel_events": ocel["events"], "ocel_objects": ocel["objects"]}
         done = [asdict(s) for s in steps]
         done.append({"step": "publish_outputs", "seconds": round(time.perf_counter() - started, 3), "details": {}})
         manifest = build_manifest(config, run.run_id, run.started_at, done, counts)

@@ -131,6 +131,8 @@ def build_manifest(config: Config, run_id: str, started_at: str, steps: list[dic
     """The run manifest: inputs and their reconciliation, rejects, stitching, counts, timings, versions."""
     inputs = [s["details"] for s in steps if s["step"].startswith("load_source:")]
     stitching = next((s["details"] for s in steps if s["step"] == "stitch"), {})
+    journeys = next((s["details"] for s in steps if s["step"] == "build_journeys"), {})
+    mining = next((s["details"] for s in steps if s["step"] == "mine_journeys"), {})
     n_read = sum(i["n_read"] for i in inputs)
     n_accepted = sum(i["n_accepted"] for i in inputs)
     n_rejected = sum(i["n_rejected"] for i in inputs)
@@ -147,6 +149,9 @@ def build_manifest(config: Config, run_id: str, started_at: str, steps: list[dic
         "n_rejected": n_rejected,
         "is_reconciled": all(i["n_read"] == i["n_accepted"] + i["n_rejected"] for i in inputs),
         "stitching": stitching,
+        "labels": journeys.get("labels", {}),
+        "process_model": mining.get("process_model", {}),
+        "conformance": mining.get("conformance", {}),
         "counts": output_counts,
         "timings": {s["step"]: s["seconds"] for s in steps},
         "versions": package_versions(),
