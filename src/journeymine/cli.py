@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
                          help="consecutive repeats of an activity become one step (counted as rework)")
     hygiene.add_argument("--rare-activity-share", type=float, default=0.0, metavar="SHARE",
                          help="activities below this share of events become 'Other' (default: 0, off)")
+    model = mine.add_argument_group("process model (pm4py inductive miner, infrequent)")
+    model.add_argument("--model-coverage", type=float, default=0.8, metavar="SHARE",
+                       help="mine the model from the top variants covering this share of cases (default: 0.8)")
+    model.add_argument("--noise-threshold", type=float, default=0.2, help="IMf noise threshold (default: 0.2)")
+    model.add_argument("--max-model-variants", type=_positive, default=1000, metavar="N",
+                       help="mine at most this many variants; the summary states the coverage reached (default: 1000)")
+    model.add_argument("--no-model", action="store_true", help="skip process discovery (no pm4py at all)")
     mine.add_argument("--memory-limit", default="4GB", help="DuckDB memory limit; it spills to disk beyond (default: 4GB)")
     mine.add_argument("--threads", type=_positive, help="DuckDB threads (default: all cores)")
     mine.set_defaults(handler=_mine)
@@ -95,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _mine(args: argparse.Namespace) -> int:
-    from journeymine.config import LabelConfig
+    from journeymine.config import LabelConfig, MiningConfig
     from journeymine.eventlog import LogSpec
     from journeymine.mine import MineOptions, mine_event_log, summarize_mine
 
@@ -110,6 +117,10 @@ def _mine(args: argparse.Namespace) -> int:
         labels=LabelConfig(
             template_urls=args.template_urls, collapse_repeats=args.collapse_repeats,
             rare_activity_share=args.rare_activity_share,
+        ),
+        model=None if args.no_model else MiningConfig(
+            model_coverage=args.model_coverage, noise_threshold=args.noise_threshold,
+            max_model_variants=args.max_model_variants,
         ),
         memory_limit=args.memory_limit,
         threads=args.threads,

@@ -119,6 +119,8 @@ class MiningConfig:
 
     model_coverage: float = 0.8
     noise_threshold: float = 0.2
+    # at most this many variants go to the miner; the manifest states the coverage reached
+    max_model_variants: int = 1000
 
 
 @dataclass(frozen=True)
@@ -383,12 +385,15 @@ def _labels(spec: Any) -> LabelConfig:
 def _mining(spec: Any) -> MiningConfig:
     where = "mining"
     spec = _mapping(spec, where)
-    _only(spec, where, {"model_coverage", "noise_threshold"})
+    _only(spec, where, {"model_coverage", "noise_threshold", "max_model_variants"})
     defaults = MiningConfig()
     return MiningConfig(
         model_coverage=_share(spec.get("model_coverage", defaults.model_coverage), f"{where}.model_coverage"),
         noise_threshold=_share(
             spec.get("noise_threshold", defaults.noise_threshold), f"{where}.noise_threshold", zero_ok=True
+        ),
+        max_model_variants=_int(
+            spec.get("max_model_variants", defaults.max_model_variants), f"{where}.max_model_variants", minimum=1
         ),
     )
 

@@ -76,8 +76,13 @@ def discover_process_model(
     noise_threshold: float,
     out_dir: Path,
     name: str = "process_model",
+    max_variants: int | None = None,
 ) -> ModelResult:
     """Mine a process model from the top variants covering `coverage` of all journeys.
+
+    `max_variants` caps the variants mined (IMf's time grows with them; a log with a long
+    tail can need hundreds of thousands to reach the coverage): the result's share_covered
+    then says how much the model really covers.
 
     `variants` needs `variant` (a list of activities) and `n_journeys`, in any row order;
     rows with the same path are added up, paths with 0 journeys left out. The most
@@ -95,7 +100,12 @@ def discover_process_model(
     n_total = sum(n for _, n in ranked)
     if n_total == 0:
         return ModelResult(0, 0, 0, 0, 0.0, float(noise_threshold), float(coverage), None, None, 0)
-    used = ranked[: count_covering(ranked, coverage)]
+    n_used = count_covering(ranked, coverage)
+    if max_variants is not None:
+        if max_variants < 1:
+            raise DiscoveryError(f"max_variants: expected a whole number >= 1, found {max_variants!r}")
+        n_used = min(n_used, max_variants)
+    used = ranked[:n_used]
     n_covered = sum(n for _, n in used)
     tree = mine_process_tree(Counter(dict(used)), noise_threshold)
     pnml_path, bpmn_path, n_visible = write_model(tree, Path(out_dir), name)

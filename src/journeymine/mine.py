@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from journeymine import mining
-from journeymine.config import LabelConfig
+from journeymine.config import LabelConfig, MiningConfig
 from journeymine.db import Warehouse
 from journeymine.eventlog import LogSpec, load_event_log
 from journeymine.publish import MINE_OUTPUTS, package_versions, write_analytics_db, write_manifest_json, write_outputs
@@ -28,10 +28,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MineOptions:
-    """How to mine: goals (for outcomes), label hygiene, and DuckDB's resources."""
+    """How to mine: goals (for outcomes), label hygiene, the process model, DuckDB's resources."""
 
     goal_activities: tuple[str, ...] = ()
     labels: LabelConfig = field(default_factory=lambda: mining.NO_LABEL_HYGIENE)
+    model: MiningConfig | None = field(default_factory=MiningConfig)  # None: no process model
     memory_limit: str | None = None
     threads: int | None = None
 
@@ -73,6 +74,9 @@ def mine_event_log(
                 wh, options.goal_activities, window_days=1, all_cases_ended=True
             )
             details |= mining.build_process_marts(wh)
+        if options.model is not None:
+            with step("process_model"):
+                details["process_model"] = mining.discover_model(wh, options.model, out_dir).to_dict()
         with step("write_outputs"):
             counts = write_outputs(wh, out_dir, MINE_OUTPUTS)
     finally:
@@ -102,7 +106,7 @@ def mine_event_log(
     return manifest
 
 
-def summarize_mine(manifest: dict[str, Any], out_dir: Path, top: int = 5) -> str:
+def summarize_mine(manifest: dict[str, Any], out_dir: Path) -> str:
     """A short summary of a mined log: counts and where the outputs are."""
     counts = manifest["counts"]
     lines = [
@@ -113,8 +117,12 @@ def summarize_mine(manifest: dict[str, Any], out_dir: Path, top: int = 5) -> str
         f"  mining took {manifest['timings']['mine']:.2f} s (reading {manifest['timings']['read_log']:.2f} s, "
         f"writing {manifest['timings']['write_outputs']:.2f} s)",
     ]
+    model = manifest["mining"].get("process_model")
+    if model and model.get("bpmn_path"):
+        lines.append(
+            f"  process model ({manifest['timings']['process_model']:.2f} s): {model['n_variants_used']:,} of "
+            f"{model['n_variants_total']:,} variants, covering {model['share_covered']:.0%} of cases "
+            "→ process_model.bpmn, process_model.pnml"
+        )
     return "\n".join(lines)
 
-
-def parse_goals(values: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(v for v in (values or ()) if v)

@@ -142,10 +142,12 @@ def build_process_marts(wh: Warehouse) -> dict[str, int]:
 
 def discover_model(wh: Warehouse, settings: MiningConfig, out_dir: Path) -> ModelResult:
     """pm4py's inductive miner on the variants covering `settings.model_coverage` of the
-    journeys: `process_model.bpmn` and `process_model.pnml` in `out_dir`, with the coverage."""
+    journeys (at most `settings.max_model_variants`): `process_model.bpmn` and
+    `process_model.pnml` in `out_dir`, and the coverage reached."""
     variants = wh.df("SELECT variant, n_journeys FROM marts.variants")
     result = discover_process_model(
-        variants, coverage=settings.model_coverage, noise_threshold=settings.noise_threshold, out_dir=out_dir
+        variants, coverage=settings.model_coverage, noise_threshold=settings.noise_threshold, out_dir=out_dir,
+        max_variants=settings.max_model_variants,
     )
     log.info(
         "process model: %d of %d variants, covering %.1f%% of journeys (target %.0f%%, noise threshold %.2f)",

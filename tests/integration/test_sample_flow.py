@@ -167,3 +167,57 @@ def test_notebook_runs_on_the_outputs(sample_run: dict, monkeypatch: pytest.Monk
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("Create Account" in str(o.get("data", {})) for o in outputs)
+
+
+def test_variants_and_the_graph_add_up_to_the_journeys(sample_run: dict) -> None:
+    """Every journey is in one variant; the graph holds every transition between steps exactly
+    once; the starts and ends of the nodes are one per journey."""
+    n_journeys, n_transitions = query(sample_run, "SELECT count(*), sum(len(path) - 1) FROM journeys")[0]
+    assert query(sample_run, "SELECT sum(n_journeys) FROM variants")[0][0] == n_journeys
+    assert query(sample_run, "SELECT sum(n_transitions) FROM journey_graph_edges")[0][0] == n_transitions
+    assert query(sample_run, "SELECT sum(n_starts), sum(n_ends) FROM journey_graph_nodes")[0] == (n_journeys, n_journeys)
+
+
+def test_checkout_loop_is_a_frequent_deviation_from_the_designed_journey(sample_run: dict) -> None:
+    """Against the journey map in journeymine.yaml, going back from checkout to the basket is
+    among the most frequent deviations, and journeys doing it convert less than fitting ones."""
+    deviations = query(
+        sample_run, "SELECT deviation, conversion_rate FROM conformance_deviations ORDER BY deviation_rank LIMIT $n",
+        {"n": TOP},
+    )
+    rates = dict(deviations)
+    assert "revisited basket after checkout" in rates, deviations
+    fitting_rate = query(
+        sample_run,
+        "SELECT avg((journeys.outcome = 'converted')::INT) FROM conformance JOIN journeys USING (journey_id) "
+        "WHERE is_fitting AND journeys.outcome <> 'open'",
+    )[0][0]
+    assert rates["revisited basket after checkout"] < fitting_rate
+
+
+def test_process_model_is_written_with_its_coverage(sample_run: dict) -> None:
+    """BPMN and PNML are written, and the manifest says how much of the journeys the model covers."""
+    import xml.etree.ElementTree as ET
+
+    model = sample_run["manifest"]["process_model"]
+    assert 0 < model["share_covered"] <= 1 and model["n_variants_used"] <= model["n_variants_total"]
+    for name in ("process_model.bpmn", "process_model.pnml"):
+        ET.parse(sample_run["out"] / name)
+
+
+def test_xes_and_ocel_exports_open_in_pm4py(sample_run: dict) -> None:
+    """pm4py reads journeys.xes.gz with one trace per journey and every event, and the OCEL 2.0
+    file with every event and its customers."""
+    from journeymine.pm4py_lazy import import_pm4py
+
+    pm4py = import_pm4py()
+    (n_events,), (n_journeys,), (n_customers,) = (
+        query(sample_run, "SELECT count(*) FROM events")[0],
+        query(sample_run, "SELECT count(*) FROM journeys")[0],
+        query(sample_run, "SELECT count(DISTINCT customer_id) FROM events")[0],
+    )
+    xes = pm4py.read_xes(str(sample_run["out"] / "journeys.xes.gz"), variant="iterparse", show_progress_bar=False)
+    assert (len(xes), xes["case:concept:name"].nunique()) == (n_events, n_journeys)
+    ocel = pm4py.read_ocel2_json(str(sample_run["out"] / "journeys.ocel.json.gz"))
+    assert len(ocel.events) == n_events
+    assert (ocel.objects["ocel:type"] == "customer").sum() == n_customers

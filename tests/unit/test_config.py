@@ -312,3 +312,47 @@ def test_session_timeouts_name_channels_as_the_sources_do(tmp_path: Path) -> Non
     }
     with pytest.raises(ConfigError, match=r"sessions\.timeout_minutes: channel names are lower-case.*'Web'"):
         parse_config(data, base_dir=tmp_path)
+
+
+# --- labels, mining, journey map, exports -------------------------------------------------
+
+
+def test_mining_sections_have_documented_defaults() -> None:
+    """Without labels/mining/journey_map/exports: URLs templated, repeats collapsed, no rare
+    grouping, model from 80% coverage with noise 0.2, no journey map, both exports on."""
+    config = parse_config(config_with(), base_dir=Path("/cfg"))
+    assert (config.labels.template_urls, config.labels.collapse_repeats, config.labels.rare_activity_share) == (
+        True, True, 0.0)
+    assert (config.mining.model_coverage, config.mining.noise_threshold, config.mining.max_model_variants) == (
+        0.8, 0.2, 1000)
+    assert config.journey_map.stages == ()
+    assert (config.exports.xes, config.exports.ocel) == (True, True)
+
+
+def test_journey_map_keeps_the_declared_order() -> None:
+    """Stages come back in the order written, each with its activities."""
+    config = parse_config(config_with({"journey_map": {"stages": [
+        {"name": "browse", "activities": ["Home", "Search"]},
+        {"name": "buy", "activities": ["Order Completed"]},
+    ]}}), base_dir=Path("/cfg"))
+    assert [(s.name, s.activities) for s in config.journey_map.stages] == [
+        ("browse", ("Home", "Search")), ("buy", ("Order Completed",))]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"labels": {"collapse_repeats": "yes"}}, "labels.collapse_repeats: expected true or false, found 'yes'"),
+    ({"labels": {"rare_activity_share": 1.5}}, "labels.rare_activity_share: expected a share between 0 and 1"),
+    ({"mining": {"model_coverage": 0}}, "mining.model_coverage: expected a share above 0 and at most 1"),
+    ({"mining": {"max_model_variants": 0}}, "mining.max_model_variants: expected a whole number >= 1"),
+    ({"exports": {"xes": 1}}, "exports.xes: expected true or false, found 1"),
+    ({"journey_map": {"stages": {"browse": ["Home"]}}}, "journey_map.stages: expected a list of stages"),
+    ({"journey_map": {"stages": [{"name": "a", "activities": []}]}},
+     "journey_map.stages[0].activities: expected a non-empty list"),
+    ({"journey_map": {"stages": [{"name": "a", "activities": ["Home"]}, {"name": "b", "activities": ["Home"]}]}},
+     "journey_map.stages[1].activities: 'Home' already belongs to stage 'a'"),
+    ({"journey_map": {"stages": [{"name": "a", "activities": ["X"]}, {"name": "a", "activities": ["Y"]}]}},
+     "journey_map.stages[1].name: stage 'a' is declared twice"),
+])
+def test_bad_mining_settings_name_the_key(change: dict[str, Any], message: str) -> None:
+    """Each bad value names its dotted key and what was expected."""
+    assert message in error_of(config_with(change))

@@ -105,6 +105,18 @@ def test_coverage_takes_the_most_frequent_variants_until_the_share_is_reached(tm
     assert result.coverage_target == 0.81
 
 
+def test_a_variant_cap_stops_early_and_the_result_says_what_is_covered(tmp_path: Path) -> None:
+    """max_variants=1 mines only the top variant even when the coverage asks for more; the
+    result reports the share really covered (0.5), not the target (0.8)."""
+    result = discover_process_model(
+        variants_table(FUNNEL), coverage=0.8, noise_threshold=0.0, out_dir=tmp_path, max_variants=1
+    )
+    assert (result.n_variants_used, result.share_covered, result.coverage_target) == (1, 0.5, 0.8)
+    with pytest.raises(JourneymineError, match="max_variants"):
+        discover_process_model(variants_table(FUNNEL), coverage=0.8, noise_threshold=0.0, out_dir=tmp_path,
+                               max_variants=0)
+
+
 def test_at_least_one_variant_is_used_and_full_coverage_uses_all(tmp_path: Path) -> None:
     """A tiny coverage still mines the top variant; coverage 1 mines every variant."""
     assert discover(tmp_path, FUNNEL, coverage=0.01).n_variants_used == 1
