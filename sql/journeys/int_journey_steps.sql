@@ -1,33 +1,43 @@
--- int_journey_steps: one row per step of a journey, numbered in order, with the step before it.
--- Reads journeys.events_labelled. Order is total: occurred_at, then event_seq (source order).
+-- int_journey_steps: one row per step of a journey, numbered in order, with the step before
+-- it, on integer keys (journey_idx from journeys.journey_keys, touchpoint codes from
+-- journeys.touchpoints). The view journeys.steps (int_journey_steps_named) shows the same rows
+-- with names. Reads journeys.events_labelled.
+-- Order is total: occurred_at, then event_seq (source order; in a plain log, the file order).
 -- seconds_since_previous: from the previous step's start to this step's start, which is the
--- previous step's sojourn time and the time of the transition previous → this step (the
--- same measure as pm4py's performance DFG with one timestamp per event).
+-- previous step's sojourn time and the time of the transition previous → this step (pm4py's
+-- performance DFG with one timestamp per event).
 with steps as (
-    select * from journeys.events_labelled
+    select
+        journey_keys.journey_idx,
+        touchpoints.touchpoint,
+        events.occurred_at,
+        events.ended_at,
+        events.last_at,
+        events.sentiment,
+        events.value,
+        events.event_seq,
+        events.n_repeats
+    from journeys.events_labelled as events
+    join journeys.touchpoints as touchpoints using (channel, activity)
+    join journeys.journey_keys as journey_keys using (journey_id)
 ),
 
 final as (
     select
-        journey_id,
-        customer_id,
-        session_id,
-        row_number() over by_journey as step_number,
-        channel,
-        activity,
-        raw_activity,
+        journey_idx,
+        (row_number() over by_journey)::INTEGER as step_number,
+        touchpoint,
+        lag(touchpoint) over by_journey as previous_touchpoint,
         occurred_at,
         ended_at,
         last_at,
+        (epoch_us(occurred_at) - epoch_us(lag(occurred_at) over by_journey)) / 1e6 as seconds_since_previous,
         sentiment,
         value,
         event_seq,
-        n_repeats,
-        lag(channel) over by_journey as previous_channel,
-        lag(activity) over by_journey as previous_activity,
-        (epoch_us(occurred_at) - epoch_us(lag(occurred_at) over by_journey)) / 1e6 as seconds_since_previous
+        n_repeats
     from steps
-    window by_journey as (partition by journey_id order by occurred_at, event_seq)
+    window by_journey as (partition by journey_idx order by occurred_at, event_seq)
 )
 
 select * from final

@@ -1,5 +1,5 @@
 -- journey_graph_nodes: one row per touchpoint (channel, activity) of the journey graph.
--- Reads journeys.steps and marts.journeys.
+-- Reads journeys.step_codes, journeys.touchpoints and marts.journeys.
 -- n_starts / n_ends: journeys starting / ending here (pm4py's start and end activities).
 -- Rework: n_self_loops counts a step directly repeated (A → A; with collapse_repeats these
 -- are the collapsed repeats), n_repeat_visits the steps here beyond each journey's first,
@@ -7,57 +7,48 @@
 -- Sojourn: from a step's start to the next step's start in the same journey (the last step
 -- of a journey has none).
 with steps as (
-    select * from journeys.steps
-),
-
-journeys as (
-    select * from marts.journeys
+    select * from journeys.step_codes
 ),
 
 counted as (
     select
-        channel,
-        activity,
+        touchpoint,
         count(*) + sum(n_repeats) as n_events,
         count(*) as n_steps,
-        count(distinct journey_id) as n_journeys,
+        count(distinct journey_idx) as n_journeys,
         count(*) filter (where step_number = 1) as n_starts,
-        sum(n_repeats) + count(*) filter (where previous_activity = activity and previous_channel = channel)
-            as n_self_loops,
+        sum(n_repeats) + count(*) filter (where previous_touchpoint = touchpoint) as n_self_loops,
         avg(sentiment) as mean_sentiment,
         count(sentiment) as n_with_sentiment
     from steps
-    group by channel, activity
+    group by touchpoint
 ),
 
 sojourns as (
     select
-        previous_channel as channel,
-        previous_activity as activity,
+        previous_touchpoint as touchpoint,
         avg(seconds_since_previous) as mean_sojourn_seconds,
-        median(seconds_since_previous) as median_sojourn_seconds,
-        quantile_cont(seconds_since_previous, 0.9) as p90_sojourn_seconds
+        quantile_cont(seconds_since_previous, [0.5, 0.9]) as sojourn_quantiles
     from steps
     where step_number > 1
-    group by previous_channel, previous_activity
+    group by previous_touchpoint
 ),
 
 ends as (
     select
-        last_channel as channel,
-        last_activity as activity,
+        touchpoint_path[-1] as touchpoint,
         count(*) as n_ends,
         count(*) filter (where outcome = 'abandoned') as n_drop_offs,
         count(*) filter (where outcome = 'converted') as n_conversions,
         count(*) filter (where outcome = 'open') as n_open_ends
-    from journeys
-    group by last_channel, last_activity
+    from marts.journeys
+    group by touchpoint_path[-1]
 ),
 
 final as (
     select
-        counted.activity,
-        counted.channel,
+        touchpoints.activity,
+        touchpoints.channel,
         counted.n_events,
         counted.n_steps,
         counted.n_journeys,
@@ -69,13 +60,14 @@ final as (
         counted.n_self_loops,
         counted.n_steps - counted.n_journeys as n_repeat_visits,
         sojourns.mean_sojourn_seconds,
-        sojourns.median_sojourn_seconds,
-        sojourns.p90_sojourn_seconds,
+        sojourns.sojourn_quantiles[1] as median_sojourn_seconds,
+        sojourns.sojourn_quantiles[2] as p90_sojourn_seconds,
         counted.mean_sentiment,
         counted.n_with_sentiment
     from counted
-    left join ends using (channel, activity)
-    left join sojourns using (channel, activity)
+    join journeys.touchpoints as touchpoints using (touchpoint)
+    left join ends using (touchpoint)
+    left join sojourns using (touchpoint)
 )
 
 select * from final

@@ -1,29 +1,46 @@
--- journeys: one row per journey (the process-mining case). Reads journeys.steps.
+-- journeys: one row per journey (the process-mining case). Reads journeys.step_codes (with
+-- journeys.journey_keys, journeys.touchpoints and journeys.journey_sessions for names).
 -- path: the journey's activities in step order (after label hygiene; n_events counts the
 -- events behind the steps, repeats included). outcome: converted (the last step is a goal
 -- activity), abandoned (no event for longer than the journey window before the end of the
 -- data), or open (still inside the window). With $all_cases_ended (an event log mined as a
 -- whole, `journeymine mine`), a case that did not convert is abandoned when goals are
--- given, and 'ended' when there are none.
+-- given, and 'ended' when there are none. activity_code_path (the path as activity codes) is
+-- what variants group by; touchpoint_path keeps the channels too.
 -- Parameters: $goal_activities, $window_days, $all_cases_ended.
 with steps as (
-    select * from journeys.steps
+    select * from journeys.step_codes
+),
+
+names as (
+    select
+        list(activity order by touchpoint) as activity_of,
+        list(channel order by touchpoint) as channel_of,
+        list(activity_code order by touchpoint) as activity_code_of
+    from (select *, dense_rank() over (order by activity) as activity_code from journeys.touchpoints)
 ),
 
 aggregated as (
     select
-        journey_id,
-        any_value(customer_id) as customer_id,
+        journey_idx,
         min(occurred_at) as started_at,
         max(last_at) as ended_at,
         count(*) as n_steps,
         count(*) + sum(n_repeats) as n_events,
-        count(distinct session_id) as n_sessions,
-        list(activity order by step_number) as path,
-        list(channel order by step_number) as channel_path,
+        list(touchpoint order by step_number) as touchpoint_path,
         sum(value) as value
     from steps
-    group by journey_id
+    group by journey_idx
+),
+
+named as (
+    select
+        aggregated.*,
+        list_transform(touchpoint_path, lambda code: names.activity_of[code]) as path,
+        list_transform(touchpoint_path, lambda code: names.channel_of[code]) as channel_path,
+        list_transform(touchpoint_path, lambda code: names.activity_code_of[code]) as activity_code_path
+    from aggregated
+    cross join names
 ),
 
 data_end as (
@@ -32,42 +49,46 @@ data_end as (
 
 classified as (
     select
-        aggregated.*,
-        path[-1] as last_activity,
+        named.*,
         case
             when list_contains($goal_activities, path[-1]) then 'converted'
             when $all_cases_ended and len($goal_activities) > 0 then 'abandoned'
             when $all_cases_ended then 'ended'
-            when data_end.data_ended_at - aggregated.ended_at > to_days($window_days) then 'abandoned'
+            when data_end.data_ended_at - named.ended_at > to_days($window_days) then 'abandoned'
             else 'open'
         end as outcome
-    from aggregated
+    from named
     cross join data_end
 ),
 
 final as (
     select
-        customer_id,
-        journey_id,
-        started_at,
-        ended_at,
-        (epoch_us(ended_at) - epoch_us(started_at)) / 1e6 as duration_seconds,
-        n_steps,
-        n_events,
-        n_sessions,
+        journey_keys.customer_id,
+        journey_keys.journey_id,
+        classified.started_at,
+        classified.ended_at,
+        (epoch_us(classified.ended_at) - epoch_us(classified.started_at)) / 1e6 as duration_seconds,
+        classified.n_steps,
+        classified.n_events,
+        journey_sessions.n_sessions,
         -- channels in order of first use
         list_filter(channel_path, lambda channel, i: list_position(channel_path, channel) = i) as channels,
-        path,
-        outcome,
-        case when outcome = 'abandoned' then last_activity end as drop_off_activity,
-        case when outcome = 'abandoned' then channel_path[-1] end as drop_off_channel,
+        classified.path,
+        classified.outcome,
+        case when classified.outcome = 'abandoned' then path[-1] end as drop_off_activity,
+        case when classified.outcome = 'abandoned' then channel_path[-1] end as drop_off_channel,
         path[1] as first_activity,
         channel_path[1] as first_channel,
-        last_activity,
+        path[-1] as last_activity,
         channel_path[-1] as last_channel,
-        value
+        classified.value,
+        classified.journey_idx,
+        classified.touchpoint_path,
+        classified.activity_code_path
     from classified
+    join journeys.journey_keys as journey_keys using (journey_idx)
+    join journeys.journey_sessions as journey_sessions using (journey_id)
 )
 
 select * from final
-order by started_at, journey_id
+order by journey_idx

@@ -69,7 +69,9 @@ def mine_event_log(
             f"{loaded.n_cases:,} cases, {loaded.n_activities:,} activities"
         )
         with step("mine"):
-            details["labels"] = mining.build_steps(wh, options.labels, options.goal_activities).to_dict()
+            details["labels"] = mining.build_steps(
+                wh, options.labels, options.goal_activities, one_session_per_journey=True
+            ).to_dict()
             details["n_journeys"] = mining.build_journeys_mart(
                 wh, options.goal_activities, window_days=1, all_cases_ended=True
             )

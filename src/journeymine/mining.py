@@ -6,8 +6,13 @@ journey_id, customer_id, session_id, channel, activity, occurred_at, ended_at, s
 value and event_seq (the source order, which breaks timestamp ties). A full run builds it
 from stitched sessions; `journeymine mine` builds it from any event log, one journey per case.
 
-    events_in_journeys → events_labelled (label hygiene) → steps (ordered, with the step before)
-        → journeys → variants, journey_graph_nodes, journey_graph_edges → dropoffs
+    events_in_journeys → events_labelled (label hygiene) → step_codes (ordered, with the step
+        before, on integer journey and touchpoint codes) → journeys → variants,
+        journey_graph_nodes, journey_graph_edges → dropoffs
+
+Counting runs on integer codes (journeys.journey_keys, journeys.touchpoints): at 10M events
+sorting and grouping integers is several times faster than text. The view journeys.steps
+shows the steps with names, for friction and conformance.
 
 On a log whose timestamps do not tie, and with label hygiene off, the counts equal pm4py's
 (`discover_dfg`, `get_variants`, `get_start_activities`, `get_end_activities`) and the
@@ -56,15 +61,17 @@ class LabelResult:
         }
 
 
-def build_steps(wh: Warehouse, labels: LabelConfig, goal_activities: Sequence[str] = ()) -> LabelResult:
-    """journeys.events_in_journeys → journeys.events_labelled → journeys.steps.
+def build_steps(
+    wh: Warehouse, labels: LabelConfig, goal_activities: Sequence[str] = (), *, one_session_per_journey: bool = False
+) -> LabelResult:
+    """journeys.events_in_journeys → events_labelled → touchpoints, journey_keys → step_codes,
+    the view journeys.steps (the same with names) and journeys.journey_sessions.
 
     Goal activities are never grouped into "other": they decide journey outcomes.
+    `one_session_per_journey`: a plain event log, whose cases have no sessions of their own.
     """
     rare = find_rare_labels(wh, labels, goal_activities)
-    if labels == NO_LABEL_HYGIENE or (
-        not labels.template_urls and not labels.collapse_repeats and not rare
-    ):
+    if not labels.template_urls and not labels.collapse_repeats and not rare:
         wh.build_view("journeys.events_labelled", "journeys/int_events_unlabelled")
     else:
         wh.build(
@@ -76,12 +83,22 @@ def build_steps(wh: Warehouse, labels: LabelConfig, goal_activities: Sequence[st
                 "other_label": labels.other_label,
             },
         )
-    n_steps = wh.build("journeys.steps", "journeys/int_journey_steps")
-    n_repeats, n_after = wh.rows("SELECT coalesce(sum(n_repeats), 0), count(DISTINCT activity) FROM journeys.steps")[0]
-    n_before = int(wh.scalar("SELECT count(DISTINCT activity) FROM journeys.events_in_journeys"))
+    wh.build("journeys.touchpoints", "journeys/int_touchpoints_coded")
+    wh.build("journeys.journey_keys", "journeys/int_journeys_keyed")
+    n_steps = wh.build("journeys.step_codes", "journeys/int_journey_steps")
+    wh.build_view("journeys.steps", "journeys/int_journey_steps_named")
+    if one_session_per_journey:
+        wh.build_view("journeys.journey_sessions", "journeys/int_journey_sessions_one_per_case")
+    else:
+        wh.build("journeys.journey_sessions", "journeys/int_journey_sessions_counted")
+    n_repeats = int(wh.scalar("SELECT coalesce(sum(n_repeats), 0) FROM journeys.step_codes"))
+    n_after = int(wh.scalar("SELECT count(DISTINCT activity) FROM journeys.touchpoints"))
+    n_before = n_after if labels == NO_LABEL_HYGIENE else int(
+        wh.scalar("SELECT count(DISTINCT activity) FROM journeys.events_in_journeys")
+    )
     result = LabelResult(
-        n_events=n_steps + int(n_repeats), n_steps=n_steps, n_repeats_collapsed=int(n_repeats),
-        n_labels_before=n_before, n_labels_after=int(n_after), rare_labels=rare,
+        n_events=n_steps + n_repeats, n_steps=n_steps, n_repeats_collapsed=n_repeats,
+        n_labels_before=n_before, n_labels_after=n_after, rare_labels=rare,
     )
     if result.n_repeats_collapsed or result.n_labels_before != result.n_labels_after:
         log.info(

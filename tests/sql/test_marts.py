@@ -68,6 +68,17 @@ def given_journeys(make_table, warehouse: Warehouse):
         make_table("journeys.events_in_journeys", EVENTS_IN_JOURNEYS, events)
         make_table("marts.journeys", JOURNEYS, rows)
         mining.build_steps(warehouse, mining.NO_LABEL_HYGIENE)
+        # the code columns marts/journeys.sql adds, which the mining marts group by
+        warehouse.execute(
+            "CREATE OR REPLACE TABLE marts.journeys AS "
+            "SELECT journeys.*, codes.journey_idx, codes.touchpoint_path, "
+            "       list_transform(journeys.path, lambda a: list_position(names.activity_of, a)) AS activity_code_path "
+            "FROM marts.journeys AS journeys JOIN ("
+            "  SELECT journey_idx, journey_id, list(touchpoint ORDER BY step_number) AS touchpoint_path"
+            "  FROM journeys.step_codes JOIN journeys.journey_keys USING (journey_idx) GROUP BY ALL"
+            ") AS codes USING (journey_id) "
+            "CROSS JOIN (SELECT list(DISTINCT activity ORDER BY activity) AS activity_of FROM journeys.touchpoints) AS names"
+        )
         warehouse.build("journeys.transitions", "journeys/int_journey_transitions")
 
     return make
