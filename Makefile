@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/mining.py
 
 sample: $(STAMP)
 	$(BIN)/journeymine sample --customers 2500 --days 60 --seed 7 --out data/sample

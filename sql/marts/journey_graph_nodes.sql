@@ -2,8 +2,7 @@
 -- Reads journeys.step_codes, journeys.touchpoints and marts.journeys.
 -- n_starts / n_ends: journeys starting / ending here (pm4py's start and end activities).
 -- Rework: n_self_loops counts a step directly repeated (A → A; with collapse_repeats these
--- are the collapsed repeats), n_repeat_visits the steps here beyond each journey's first,
--- n_journeys_with_rework the journeys that were here more than once.
+-- are the collapsed repeats), n_repeat_visits the steps here beyond each journey's first.
 -- Sojourn: from a step's start to the next step's start in the same journey (the last step
 -- of a journey has none).
 with steps as (
