@@ -1,6 +1,6 @@
 -- int_journey_steps: one row per step of a journey, numbered in order, with the step before
--- it, on integer keys (journey_idx from journeys.journey_keys, touchpoint codes from
--- journeys.touchpoints). The view journeys.steps (int_journey_steps_named) shows the same rows
+-- it, on integer keys (journey_key, the hash of journey_id that journeys.journey_keys checked
+-- unique for $key_salt, and touchpoint codes from journeys.touchpoints). The view journeys.steps (int_journey_steps_named) shows the same rows
 -- with names. Reads journeys.events_labelled.
 -- Order is total: occurred_at, then event_seq (source order; in a plain log, the file order).
 -- seconds_since_previous: from the previous step's start to this step's start, which is the
@@ -8,7 +8,7 @@
 -- performance DFG with one timestamp per event).
 with steps as (
     select
-        journey_keys.journey_idx,
+        hash(events.journey_id, $key_salt) as journey_key,
         touchpoints.touchpoint,
         events.occurred_at,
         events.ended_at,
@@ -19,12 +19,11 @@ with steps as (
         events.n_repeats
     from journeys.events_labelled as events
     join journeys.touchpoints as touchpoints using (channel, activity)
-    join journeys.journey_keys as journey_keys using (journey_id)
 ),
 
 final as (
     select
-        journey_idx,
+        journey_key,
         (row_number() over by_journey)::INTEGER as step_number,
         touchpoint,
         lag(touchpoint) over by_journey as previous_touchpoint,
@@ -37,7 +36,7 @@ final as (
         event_seq,
         n_repeats
     from steps
-    window by_journey as (partition by journey_idx order by occurred_at, event_seq)
+    window by_journey as (partition by journey_key order by occurred_at, event_seq)
 )
 
 select * from final

@@ -18,6 +18,6 @@ select
     previous.activity as previous_activity,
     steps.seconds_since_previous
 from journeys.step_codes as steps
-join journeys.journey_keys as journey_keys using (journey_idx)
+join journeys.journey_keys as journey_keys using (journey_key)
 join journeys.touchpoints as touchpoints on touchpoints.touchpoint = steps.touchpoint
 left join journeys.touchpoints as previous on previous.touchpoint = steps.previous_touchpoint

@@ -14,7 +14,7 @@ counted as (
         previous_touchpoint,
         touchpoint,
         count(*) as n_transitions,
-        count(distinct journey_idx) as n_journeys,
+        count(distinct journey_key) as n_journeys,
         avg(seconds_since_previous) as mean_seconds,
         -- one sort per edge for both quantiles (median is the interpolated 0.5 quantile)
         quantile_cont(seconds_since_previous, [0.5, 0.9]) as quantiles,

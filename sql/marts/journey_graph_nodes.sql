@@ -14,7 +14,7 @@ counted as (
         touchpoint,
         count(*) + sum(n_repeats) as n_events,
         count(*) as n_steps,
-        count(distinct journey_idx) as n_journeys,
+        count(distinct journey_key) as n_journeys,
         count(*) filter (where step_number = 1) as n_starts,
         sum(n_repeats) + count(*) filter (where previous_touchpoint = touchpoint) as n_self_loops,
         avg(sentiment) as mean_sentiment,

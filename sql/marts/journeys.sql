@@ -22,7 +22,7 @@ names as (
 
 aggregated as (
     select
-        journey_idx,
+        journey_key,
         min(occurred_at) as started_at,
         max(last_at) as ended_at,
         count(*) as n_steps,
@@ -30,7 +30,7 @@ aggregated as (
         list(touchpoint order by step_number) as touchpoint_path,
         sum(value) as value
     from steps
-    group by journey_idx
+    group by journey_key
 ),
 
 named as (
@@ -82,13 +82,12 @@ final as (
         path[-1] as last_activity,
         channel_path[-1] as last_channel,
         classified.value,
-        classified.journey_idx,
+        classified.journey_key,
         classified.touchpoint_path,
         classified.activity_code_path
     from classified
-    join journeys.journey_keys as journey_keys using (journey_idx)
+    join journeys.journey_keys as journey_keys using (journey_key)
     join journeys.journey_sessions as journey_sessions using (journey_id)
 )
 
 select * from final
-order by journey_idx

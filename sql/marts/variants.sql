@@ -1,7 +1,7 @@
 -- variants: one row per distinct path (sequence of activities) of the journeys.
 -- Reads marts.journeys, grouping by the path's activity codes (the same path, as integers),
 -- and journeys.touchpoints to name them. variant_rank: most journeys first; ties go to the
--- variant whose first journey (in journey_id order) comes first. conversion_rate =
+-- variant with the smallest journey_id. conversion_rate =
 -- converted / (converted + abandoned): open journeys have not decided yet and are left out
 -- of every rate.
 with journeys as (
@@ -19,7 +19,7 @@ activity_names as (
 grouped as (
     select
         activity_code_path,
-        min(journey_idx) as first_journey_idx,
+        min(journey_id) as first_journey_id,
         count(*) as n_journeys,
         count(*) filter (where outcome = 'converted') as n_converted,
         count(*) filter (where outcome = 'abandoned') as n_abandoned,
@@ -32,7 +32,7 @@ grouped as (
 
 final as (
     select
-        row_number() over (order by n_journeys desc, first_journey_idx) as variant_rank,
+        row_number() over (order by n_journeys desc, first_journey_id) as variant_rank,
         list_transform(activity_code_path, lambda code: activity_names.activity_of[code]) as variant,
         len(activity_code_path) as n_steps,
         n_journeys,

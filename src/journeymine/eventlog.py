@@ -104,10 +104,8 @@ def load_event_log(wh: Warehouse, spec: LogSpec) -> LogLoadResult:
         "journeys.log_events_checked", "journeys/int_log_events_checked",
         {"time_format": spec.time_format, "time_zone": spec.time_zone, "channel": DEFAULT_CHANNEL},
     )
-    wh.execute(
-        "CREATE OR REPLACE VIEW journeys.events_in_journeys AS "
-        "SELECT * EXCLUDE (reject_reason, time_text) FROM journeys.log_events_checked WHERE reject_reason IS NULL"
-    )
+    wh.execute("DROP TABLE journeys.log_input")  # checked rows hold all that is needed: free the memory
+    wh.build_view("journeys.events_in_journeys", "journeys/int_log_events_kept")
     wh.execute(
         "CREATE OR REPLACE VIEW journeys.log_rejects AS "
         "SELECT event_seq AS row_number, journey_id AS case_id, activity, time_text, reject_reason AS reason "

@@ -31,6 +31,7 @@ from pathlib import Path
 from journeymine.config import LabelConfig, MiningConfig
 from journeymine.db import Warehouse
 from journeymine.discovery import ModelResult, discover_process_model
+from journeymine.errors import JourneymineError
 from journeymine.graph import build_journey_graph, flatten_edges
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,8 @@ def build_steps(
             },
         )
     wh.build("journeys.touchpoints", "journeys/int_touchpoints_coded")
-    wh.build("journeys.journey_keys", "journeys/int_journeys_keyed")
-    n_steps = wh.build("journeys.step_codes", "journeys/int_journey_steps")
+    key_salt = build_journey_keys(wh)
+    n_steps = wh.build("journeys.step_codes", "journeys/int_journey_steps", {"key_salt": key_salt})
     wh.build_view("journeys.steps", "journeys/int_journey_steps_named")
     if one_session_per_journey:
         wh.build_view("journeys.journey_sessions", "journeys/int_journey_sessions_one_per_case")
@@ -106,6 +107,22 @@ def build_steps(
             n_before, n_after, len(rare), labels.other_label, result.n_repeats_collapsed,
         )
     return result
+
+
+def build_journey_keys(wh: Warehouse, max_tries: int = 8) -> str:
+    """journeys.journey_keys: each journey's 64-bit hash key, checked unique; returns the salt.
+
+    Two journeys sharing a key would be counted as one. With 64 bits that takes about 4
+    billion journeys to expect once, but it is checked anyway: on a clash the keys are
+    built again with another salt.
+    """
+    for attempt in range(max_tries):
+        salt = f"journeymine-{attempt}"
+        n_journeys = wh.build("journeys.journey_keys", "journeys/int_journeys_keyed", {"key_salt": salt})
+        if wh.scalar("SELECT count(DISTINCT journey_key) FROM journeys.journey_keys") == n_journeys:
+            return salt
+        log.warning("two journeys share a hash key with salt %r; trying another salt", salt)
+    raise JourneymineError(f"could not give {n_journeys:,} journeys unique keys in {max_tries} tries")
 
 
 def find_rare_labels(wh: Warehouse, labels: LabelConfig, goal_activities: Sequence[str] = ()) -> tuple[str, ...]:

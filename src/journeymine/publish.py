@@ -29,7 +29,10 @@ from journeymine.schema import OUTPUT_COLUMNS
 OUTPUT_QUERIES: dict[str, str] = {
     "events": "SELECT * FROM marts.events",
     "sessions": "SELECT * FROM marts.sessions",
-    "journeys": "SELECT * EXCLUDE (journey_idx, touchpoint_path, activity_code_path) FROM marts.journeys",
+    "journeys": (
+        "SELECT * EXCLUDE (journey_key, touchpoint_path, activity_code_path) FROM marts.journeys "
+        "ORDER BY started_at, journey_id"
+    ),
     "variants": "SELECT * FROM marts.variants",
     "journey_graph_nodes": "SELECT * FROM marts.journey_graph_nodes",
     "journey_graph_edges": "SELECT * FROM marts.journey_graph_edges",

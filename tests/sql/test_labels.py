@@ -94,3 +94,25 @@ def test_with_hygiene_off_steps_are_the_events(warehouse: Warehouse, make_table)
     given_events(make_table, [("j1", "web", "/p/1", 0, None), ("j1", "web", "/p/1", 1, None)])
     mining.build_steps(warehouse, mining.NO_LABEL_HYGIENE)
     assert [(s["activity"], s["n_repeats"]) for s in steps(warehouse)] == [("/p/1", 0), ("/p/1", 0)]
+
+
+def test_journeys_sharing_a_hash_key_are_keyed_again_with_another_salt(
+    warehouse: Warehouse, make_table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If two journeys ever got the same 64-bit key, the keys are rebuilt with another salt
+    (the clash is simulated: the first uniqueness check reports one key fewer)."""
+    given_events(make_table, [("j1", "web", "A", 0, None), ("j2", "web", "B", 1, None)])
+    mining.build_steps(warehouse, mining.NO_LABEL_HYGIENE)
+    real_scalar = Warehouse.scalar
+    checks: list[str] = []
+
+    def clashing_once(self: Warehouse, sql: str, params: Any = None) -> Any:
+        value = real_scalar(self, sql, params)
+        if "DISTINCT journey_key" in sql:
+            checks.append(sql)
+            return value - 1 if len(checks) == 1 else value
+        return value
+
+    monkeypatch.setattr(Warehouse, "scalar", clashing_once)
+    assert mining.build_journey_keys(warehouse) == "journeymine-1"
+    assert len(checks) == 2

@@ -71,11 +71,11 @@ def given_journeys(make_table, warehouse: Warehouse):
         # the code columns marts/journeys.sql adds, which the mining marts group by
         warehouse.execute(
             "CREATE OR REPLACE TABLE marts.journeys AS "
-            "SELECT journeys.*, codes.journey_idx, codes.touchpoint_path, "
+            "SELECT journeys.*, codes.journey_key, codes.touchpoint_path, "
             "       list_transform(journeys.path, lambda a: list_position(names.activity_of, a)) AS activity_code_path "
             "FROM marts.journeys AS journeys JOIN ("
-            "  SELECT journey_idx, journey_id, list(touchpoint ORDER BY step_number) AS touchpoint_path"
-            "  FROM journeys.step_codes JOIN journeys.journey_keys USING (journey_idx) GROUP BY ALL"
+            "  SELECT journey_key, journey_id, list(touchpoint ORDER BY step_number) AS touchpoint_path"
+            "  FROM journeys.step_codes JOIN journeys.journey_keys USING (journey_key) GROUP BY ALL"
             ") AS codes USING (journey_id) "
             "CROSS JOIN (SELECT list(DISTINCT activity ORDER BY activity) AS activity_of FROM journeys.touchpoints) AS names"
         )
