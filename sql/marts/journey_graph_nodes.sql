@@ -1,5 +1,7 @@
 -- journey_graph_nodes: one row per touchpoint (channel, activity) of the journey graph.
--- Reads journeys.step_codes, journeys.touchpoints and marts.journeys.
+-- Reads journeys.step_codes, journeys.touchpoints and marts.journeys. n_journeys (journeys
+-- reaching the touchpoint) is counted on the distinct touchpoint paths, each weighted by its
+-- journeys: the same number as count(distinct journey) over the steps, with far less work.
 -- n_starts / n_ends: journeys starting / ending here (pm4py's start and end activities).
 -- Rework: n_self_loops counts a step directly repeated (A → A; with collapse_repeats these
 -- are the collapsed repeats), n_repeat_visits the steps here beyond each journey's first.
@@ -14,12 +16,21 @@ counted as (
         touchpoint,
         count(*) + sum(n_repeats) as n_events,
         count(*) as n_steps,
-        count(distinct journey_key) as n_journeys,
         count(*) filter (where step_number = 1) as n_starts,
         sum(n_repeats) + count(*) filter (where previous_touchpoint = touchpoint) as n_self_loops,
         avg(sentiment) as mean_sentiment,
         count(sentiment) as n_with_sentiment
     from steps
+    group by touchpoint
+),
+
+touchpoint_paths as (
+    select touchpoint_path, count(*) as n_journeys from marts.journeys group by touchpoint_path
+),
+
+reached as (
+    select touchpoint, sum(n_journeys) as n_journeys
+    from (select unnest(list_distinct(touchpoint_path)) as touchpoint, n_journeys from touchpoint_paths)
     group by touchpoint
 ),
 
@@ -50,14 +61,14 @@ final as (
         touchpoints.channel,
         counted.n_events,
         counted.n_steps,
-        counted.n_journeys,
+        reached.n_journeys,
         counted.n_starts,
         coalesce(ends.n_ends, 0) as n_ends,
         coalesce(ends.n_drop_offs, 0) as n_drop_offs,
         coalesce(ends.n_conversions, 0) as n_conversions,
         coalesce(ends.n_open_ends, 0) as n_open_ends,
         counted.n_self_loops,
-        counted.n_steps - counted.n_journeys as n_repeat_visits,
+        counted.n_steps - reached.n_journeys as n_repeat_visits,
         sojourns.mean_sojourn_seconds,
         sojourns.sojourn_quantiles[1] as median_sojourn_seconds,
         sojourns.sojourn_quantiles[2] as p90_sojourn_seconds,
@@ -65,6 +76,7 @@ final as (
         counted.n_with_sentiment
     from counted
     join journeys.touchpoints as touchpoints using (touchpoint)
+    join reached using (touchpoint)
     left join ends using (touchpoint)
     left join sojourns using (touchpoint)
 )

@@ -30,9 +30,18 @@ grouped as (
     group by activity_code_path
 ),
 
-final as (
+ranked as (
     select
         row_number() over (order by n_journeys desc, first_journey_id) as variant_rank,
+        *
+    from grouped
+),
+
+final as (
+    -- names are looked up after ranking: the window would otherwise carry the list of every
+    -- activity name on each row (slow with thousands of page templates)
+    select
+        variant_rank,
         list_transform(activity_code_path, lambda code: activity_names.activity_of[code]) as variant,
         len(activity_code_path) as n_steps,
         n_journeys,
@@ -43,7 +52,7 @@ final as (
         n_open,
         duration_quantiles[1] as median_duration_seconds,
         duration_quantiles[2] as p90_duration_seconds
-    from grouped
+    from ranked
     cross join totals
     cross join activity_names
 )
