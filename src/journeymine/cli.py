@@ -166,9 +166,13 @@ def summarize_run(manifest: dict, output_dir: Path) -> str:
     )
     labels = manifest.get("labels") or {}
     if labels.get("n_repeats_collapsed") or labels.get("n_rare_labels_grouped"):
+        renamed = (
+            f"{labels['n_labels_before']} activities became {labels['n_labels_after']}; "
+            if labels["n_labels_before"] != labels["n_labels_after"] else ""
+        )
         lines.append(
-            f"  label hygiene: {labels['n_labels_before']} activities became {labels['n_labels_after']}; "
-            f"{labels['n_repeats_collapsed']:,} consecutive repeats collapsed into rework"
+            f"  label hygiene: {renamed}{labels['n_repeats_collapsed']:,} consecutive repeats collapsed into rework "
+            f"({labels['n_events']:,} events → {labels['n_steps']:,} steps)"
         )
     model = manifest.get("process_model") or {}
     if model.get("bpmn_path"):
