@@ -11,7 +11,8 @@ with steps as (
         hash(events.journey_id, $key_salt) as journey_key,
         touchpoints.touchpoint,
         events.occurred_at,
-        epoch_us(events.occurred_at) as occurred_us,  -- integers sort faster than timestamps
+        -- integers sort faster than timestamps; microseconds are DuckDB's precision
+        epoch_us(events.occurred_at) as occurred_us,
         events.ended_at,
         events.last_at,
         events.sentiment,

@@ -36,7 +36,7 @@ taken as (
     select
         (edge // 4294967296)::INTEGER as previous_touchpoint,
         (edge % 4294967296)::INTEGER as touchpoint,
-        sum(n_journeys) as n_journeys
+        sum(n_journeys)::BIGINT as n_journeys
     from (
         select
             unnest(list_distinct(list_transform(

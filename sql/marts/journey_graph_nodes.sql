@@ -14,10 +14,10 @@ with steps as (
 counted as (
     select
         touchpoint,
-        count(*) + sum(n_repeats) as n_events,
+        (count(*) + sum(n_repeats))::BIGINT as n_events,
         count(*) as n_steps,
         count(*) filter (where step_number = 1) as n_starts,
-        sum(n_repeats) + count(*) filter (where previous_touchpoint = touchpoint) as n_self_loops,
+        (sum(n_repeats) + count(*) filter (where previous_touchpoint = touchpoint))::BIGINT as n_self_loops,
         avg(sentiment) as mean_sentiment,
         count(sentiment) as n_with_sentiment
     from steps
@@ -29,7 +29,7 @@ touchpoint_paths as (
 ),
 
 reached as (
-    select touchpoint, sum(n_journeys) as n_journeys
+    select touchpoint, sum(n_journeys)::BIGINT as n_journeys
     from (select unnest(list_distinct(touchpoint_path)) as touchpoint, n_journeys from touchpoint_paths)
     group by touchpoint
 ),

@@ -26,7 +26,7 @@ aggregated as (
         min(occurred_at) as started_at,
         max(last_at) as ended_at,
         count(*) as n_steps,
-        count(*) + sum(n_repeats) as n_events,
+        (count(*) + sum(n_repeats))::BIGINT as n_events,
         list(touchpoint order by step_number) as touchpoint_path,
         sum(value) as value
     from steps

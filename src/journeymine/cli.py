@@ -108,6 +108,10 @@ def _mine(args: argparse.Namespace) -> int:
 
     if not 0 <= args.rare_activity_share < 1:
         raise JourneymineError(f"--rare-activity-share: expected a share from 0 to 1, found {args.rare_activity_share}")
+    if not 0 < args.model_coverage <= 1:
+        raise JourneymineError(f"--model-coverage: expected a share above 0 and at most 1, found {args.model_coverage}")
+    if not 0 <= args.noise_threshold <= 1:
+        raise JourneymineError(f"--noise-threshold: expected a number from 0 to 1, found {args.noise_threshold}")
     spec = LogSpec(
         path=args.log, case=args.case, activity=args.activity, timestamp=args.timestamp, channel=args.channel,
         format=args.format, delimiter=args.sep, time_format=args.time_format, time_zone=args.time_zone,

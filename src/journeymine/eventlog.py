@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from journeymine.db import Warehouse, quote_ident
 from journeymine.errors import SourceError
 
@@ -79,8 +81,8 @@ def load_event_log(wh: Warehouse, spec: LogSpec) -> LogLoadResult:
     fmt = spec.format or detect_format(spec.path)
     if fmt not in LOG_FORMATS:
         raise SourceError(f"unknown log format {fmt!r}; expected one of {', '.join(LOG_FORMATS)}")
-    relation = _read_relation(wh, spec, fmt)
-    columns = _relation_columns(wh, relation)
+    relation, reader_params = _read_relation(wh, spec, fmt)
+    columns = _relation_columns(wh, relation, reader_params)
     wanted = {"case": spec.case, "activity": spec.activity, "timestamp": spec.timestamp}
     if spec.channel:
         wanted["channel"] = spec.channel
@@ -98,8 +100,10 @@ def load_event_log(wh: Warehouse, spec: LogSpec) -> LogLoadResult:
         SELECT {quote_ident(spec.case)} AS case_id, {quote_ident(spec.activity)} AS activity,
                {quote_ident(spec.timestamp)} AS time_value, {channel_sql} AS channel
         FROM {relation}
-        """
+        """,
+        reader_params,
     )
+    _check_time_options(wh, spec)
     wh.build(
         "journeys.log_events_checked", "journeys/int_log_events_checked",
         {"time_format": spec.time_format, "time_zone": spec.time_zone, "channel": DEFAULT_CHANNEL},
@@ -123,19 +127,39 @@ def load_event_log(wh: Warehouse, spec: LogSpec) -> LogLoadResult:
     return result
 
 
-def _read_relation(wh: Warehouse, spec: LogSpec, fmt: str) -> str:
-    """SQL naming the whole log as a relation (a DuckDB reader, or a registered DataFrame)."""
-    path = str(spec.path).replace("'", "''")
+def _read_relation(wh: Warehouse, spec: LogSpec, fmt: str) -> tuple[str, dict[str, Any]]:
+    """SQL naming the whole log as a relation (a DuckDB reader, or a registered DataFrame),
+    and the parameters it binds (the path and the delimiter travel as values)."""
     if fmt == "parquet":
-        return f"read_parquet('{path}')"
+        return "read_parquet($path)", {"path": str(spec.path)}
     if fmt == "csv":
-        options = ["header = true", "all_varchar = true"]
         if spec.delimiter:
-            options.append("delim = '" + spec.delimiter.replace("'", "''") + "'")
-        return f"read_csv('{path}', {', '.join(options)})"
+            return (
+                "read_csv($path, header = true, all_varchar = true, delim = $delimiter)",
+                {"path": str(spec.path), "delimiter": spec.delimiter},
+            )
+        return "read_csv($path, header = true, all_varchar = true)", {"path": str(spec.path)}
     frame = _read_xes(spec.path)
     wh.register("jm_xes_log", frame)
-    return "jm_xes_log"
+    return "jm_xes_log", {}
+
+
+def _check_time_options(wh: Warehouse, spec: LogSpec) -> None:
+    """A time zone DuckDB does not know, or a strptime format it cannot use, is the user's to fix."""
+    try:
+        wh.rows("SELECT timezone($zone, TIMESTAMP '2000-01-01')", {"zone": spec.time_zone})
+    except duckdb.Error:
+        raise SourceError(
+            f"--time-zone: unknown time zone {spec.time_zone!r}; expected an IANA name such as 'Europe/London'"
+        ) from None
+    if spec.time_format and spec.time_format not in ("epoch", "epoch_ms"):
+        try:
+            wh.rows("SELECT try_strptime('', $format)", {"format": spec.time_format})
+        except duckdb.Error as exc:
+            raise SourceError(
+                f"--time-format: {spec.time_format!r} is not a strptime format DuckDB reads ({exc}); "
+                "expected codes such as '%Y/%m/%d %H:%M:%S', or epoch / epoch_ms"
+            ) from None
 
 
 def _read_xes(path: Path) -> Any:
@@ -152,9 +176,9 @@ def _read_xes(path: Path) -> Any:
     return frame.reset_index(drop=True)
 
 
-def _relation_columns(wh: Warehouse, relation: str) -> list[str]:
+def _relation_columns(wh: Warehouse, relation: str, params: dict[str, Any]) -> list[str]:
     try:
-        return [row[0] for row in wh.rows(f"DESCRIBE SELECT * FROM {relation}")]
+        return [row[0] for row in wh.rows(f"DESCRIBE SELECT * FROM {relation}", params)]
     except Exception as exc:  # DuckDB's IO/parser errors for unreadable files
         raise SourceError(f"cannot read the event log: {exc}") from exc
 

@@ -73,7 +73,7 @@ def mine_event_log(
                 wh, options.labels, options.goal_activities, one_session_per_journey=True
             ).to_dict()
             details["n_journeys"] = mining.build_journeys_mart(
-                wh, options.goal_activities, window_days=1, all_cases_ended=True
+                wh, options.goal_activities, window_days=1, labels=options.labels, all_cases_ended=True
             )
             details |= mining.build_process_marts(wh)
         if options.model is not None:
@@ -114,8 +114,8 @@ def summarize_mine(manifest: dict[str, Any], out_dir: Path) -> str:
     lines = [
         f"journeymine mine {manifest['log']['path']}: outputs in {out_dir}",
         f"  {manifest['n_read']:,} rows read = {manifest['n_accepted']:,} events + {manifest['n_rejected']:,} rejected",
-        f"  {counts['journeys']:,} cases, {counts['variants']:,} variants, {counts['journey_graph_nodes']:,} activities, "
-        f"{counts['journey_graph_edges']:,} directly-follows edges",
+        f"  {counts['journeys']:,} cases, {counts['variants']:,} variants, {counts['journey_graph_nodes']:,} "
+        f"touchpoints (channel, activity), {counts['journey_graph_edges']:,} directly-follows edges",
         f"  mining took {manifest['timings']['mine']:.2f} s (reading {manifest['timings']['read_log']:.2f} s, "
         f"writing {manifest['timings']['write_outputs']:.2f} s)",
     ]

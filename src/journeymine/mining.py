@@ -24,11 +24,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from pathlib import Path
-
-from journeymine.config import LabelConfig, MiningConfig
+from journeymine.config import JourneyMapConfig, JourneyStage, LabelConfig, MiningConfig
 from journeymine.db import Warehouse
 from journeymine.discovery import ModelResult, discover_process_model
 from journeymine.errors import JourneymineError
@@ -130,28 +129,53 @@ def find_rare_labels(wh: Warehouse, labels: LabelConfig, goal_activities: Sequen
     if labels.rare_activity_share <= 0:
         return ()
     counted = wh.select("journeys/int_activity_labels_counted", {"template_urls": labels.template_urls})
-    rare = counted[(counted["share"] < labels.rare_activity_share) & ~counted["label"].isin(list(goal_activities))]
+    goals = label_activities(wh, goal_activities, labels)
+    rare = counted[(counted["share"] < labels.rare_activity_share) & ~counted["label"].isin(goals)]
     return tuple(sorted(rare["label"]))
 
 
-def build_journeys_mart(
-    wh: Warehouse, goal_activities: Sequence[str], window_days: int, *, all_cases_ended: bool = False
-) -> int:
-    """marts.journeys from journeys.steps; returns the number of journeys.
+def label_activities(wh: Warehouse, activities: Sequence[str], labels: LabelConfig) -> list[str]:
+    """Activity names as configured (goals, journey-map activities) under the same label
+    hygiene as the steps: a URL goal '/thank-you?order=1' is the step label '/thank-you'."""
+    if not labels.template_urls or not activities:
+        return list(activities)
+    return list(wh.scalar("SELECT list_transform($names, lambda name: jm_template_label(name))",
+                          {"names": list(activities)}))
 
-    `all_cases_ended`: the input is a finished event log (every case is over), so a journey
-    that did not reach a goal is abandoned, or 'ended' when no goals are given.
+
+def label_journey_map(wh: Warehouse, journey_map: JourneyMapConfig, labels: LabelConfig) -> JourneyMapConfig:
+    """The journey map with its activities named as the steps name them (see label_activities)."""
+    stages = tuple(
+        JourneyStage(stage.name, tuple(dict.fromkeys(label_activities(wh, stage.activities, labels))))
+        for stage in journey_map.stages
+    )
+    return JourneyMapConfig(stages=stages)
+
+
+def build_journeys_mart(
+    wh: Warehouse, goal_activities: Sequence[str], window_days: int, *, labels: LabelConfig = NO_LABEL_HYGIENE,
+    all_cases_ended: bool = False,
+) -> int:
+    """marts.journeys from journeys.step_codes; returns the number of journeys.
+
+    Goals are named as the steps are (`labels`). `all_cases_ended`: the input is a finished
+    event log (every case is over), so a journey that did not reach a goal is abandoned, or
+    'ended' when no goals are given.
     """
     return wh.build(
         "marts.journeys", "marts/journeys",
-        {"goal_activities": list(goal_activities), "window_days": window_days, "all_cases_ended": all_cases_ended},
+        {
+            "goal_activities": label_activities(wh, goal_activities, labels),
+            "window_days": window_days,
+            "all_cases_ended": all_cases_ended,
+        },
     )
 
 
 def build_process_marts(wh: Warehouse) -> dict[str, int]:
     """Variants, journey graph nodes and edges (with back edges from networkx), drop-offs.
 
-    Reads journeys.steps and marts.journeys; returns the row counts.
+    Reads journeys.step_codes and marts.journeys; returns the row counts.
     """
     counts = {
         "n_variants": wh.build("marts.variants", "marts/variants"),

@@ -156,7 +156,9 @@ def build_journeys(config: Config) -> StepResult:
         wh.build("journeys.transitions", "journeys/int_journey_transitions")
         details["n_events"] = wh.build("marts.events", "marts/events")
         details["n_sessions"] = wh.build("marts.sessions", "marts/sessions")
-        details["n_journeys"] = mining.build_journeys_mart(wh, goals, config.journeys.window_days)
+        details["n_journeys"] = mining.build_journeys_mart(
+            wh, goals, config.journeys.window_days, labels=config.labels
+        )
         details["outcomes"] = dict(wh.rows("SELECT outcome, count(*) FROM marts.journeys GROUP BY outcome ORDER BY outcome"))
     return result[0]
 
@@ -178,9 +180,8 @@ def mine_journeys(config: Config) -> StepResult:
             },
         )
         details["n_customers"] = wh.build("marts.customers", "marts/customers")
-        details["conformance"] = check_conformance(
-            wh, config.journey_map, n_examples=config.friction.n_examples
-        ).to_dict()
+        journey_map = mining.label_journey_map(wh, config.journey_map, config.labels)
+        details["conformance"] = check_conformance(wh, journey_map, n_examples=config.friction.n_examples).to_dict()
         details["process_model"] = mining.discover_model(wh, config.mining, config.output_dir).to_dict()
     return result[0]
 

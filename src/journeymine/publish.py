@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 

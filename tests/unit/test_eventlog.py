@@ -108,3 +108,45 @@ def test_mine_command_reports_a_bad_log_in_one_line(tmp_path: Path, capsys) -> N
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == f"journeymine: error: event log not found: {tmp_path / 'missing.xes'}"
     assert "Traceback" not in err
+
+
+def test_a_goal_written_as_a_url_still_converts_with_templating(write_file, tmp_path: Path) -> None:
+    """Goals are named as the steps are: with --template-urls the goal '/thank-you?order=7'
+    matches the step '/thank-you', so the case is converted, as without templating."""
+    path = write_file("log.csv", CSV_HEADER + (
+        "c1,https://shop.example/home,2025-01-01T10:00:00Z\n"
+        "c1,https://shop.example/thank-you?order=7,2025-01-01T10:05:00Z\n"
+    ))
+    for flags in ([], ["--template-urls"]):
+        out = tmp_path / ("templated" if flags else "plain")
+        assert main(["mine", str(path), "--out", str(out), "--no-model", "--goal",
+                     "https://shop.example/thank-you?order=7", *flags]) == 0
+        with Warehouse(":memory:") as wh:
+            assert wh.scalar("SELECT outcome FROM read_parquet($p)", {"p": str(out / "journeys.parquet")}) == "converted"
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--time-zone", "Mars/Olympus", "--time-zone: unknown time zone 'Mars/Olympus'"),
+    ("--model-coverage", "0", "--model-coverage: expected a share above 0"),
+    ("--noise-threshold", "2", "--noise-threshold: expected a number from 0 to 1"),
+])
+def test_bad_mine_options_are_one_line_errors(write_file, tmp_path: Path, capsys, flag: str, value: str,
+                                               message: str) -> None:
+    """A bad option value is reported in one line naming the option, exit code 2."""
+    path = write_file("log.csv", CSV_HEADER + "c1,A,2025-01-01T10:00:00Z\n")
+    assert main(["mine", str(path), "--out", str(tmp_path / "out"), flag, value]) == 2
+    err = capsys.readouterr().err
+    assert message in err.strip().splitlines()[-1] and "Traceback" not in err
+
+
+def test_counts_are_whole_numbers_in_the_outputs(write_file, tmp_path: Path) -> None:
+    """Every n_ column of the mining outputs is an integer type in Parquet, not a float."""
+    path = write_file("log.csv", CSV_HEADER + "c1,A,2025-01-01T10:00:00Z\nc1,A,2025-01-01T10:01:00Z\nc1,B,2025-01-01T10:02:00Z\n")
+    out = tmp_path / "out"
+    assert main(["mine", str(path), "--out", str(out), "--no-model", "--collapse-repeats"]) == 0
+    with Warehouse(":memory:") as wh:
+        for name in ("journeys", "variants", "journey_graph_nodes", "journey_graph_edges", "dropoffs"):
+            types = dict(wh.rows("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($p))",
+                                 {"p": str(out / f"{name}.parquet")}))
+            floats = {c: t for c, t in types.items() if c.startswith("n_") and t not in ("BIGINT", "INTEGER")}
+            assert not floats, (name, floats)
