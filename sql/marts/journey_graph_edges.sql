@@ -1,7 +1,7 @@
 -- journey_graph_edges: one row per transition between consecutive steps of a journey (the
 -- directly-follows graph, by touchpoint), with frequency and time.
--- Reads journeys.step_codes, where each step carries the step before it, and
--- journeys.touchpoints for names. Seconds run from one step's start to the next step's start;
+-- Reads journeys.step_codes, where each step carries the step before it, journeys.touchpoints
+-- for names and journeys.touchpoint_paths. Seconds run from one step's start to the next step's start;
 -- mean, median, min, max, sum and stdev (sample) are pm4py's performance-DFG aggregations,
 -- p90 is interpolated (quantile_cont). n_journeys (journeys taking the transition at least
 -- once) is counted on the distinct touchpoint paths, each weighted by its journeys: the same
@@ -27,10 +27,6 @@ counted as (
     group by previous_touchpoint, touchpoint
 ),
 
-touchpoint_paths as (
-    select touchpoint_path, count(*) as n_journeys from marts.journeys group by touchpoint_path
-),
-
 taken as (
     -- each transition as one BIGINT: source code * 2^32 + target code
     select
@@ -44,7 +40,7 @@ taken as (
                 lambda i: touchpoint_path[i]::BIGINT * 4294967296 + touchpoint_path[i + 1]
             ))) as edge,
             n_journeys
-        from touchpoint_paths
+        from journeys.touchpoint_paths
     )
     group by edge
 ),

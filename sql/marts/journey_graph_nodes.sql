@@ -1,7 +1,8 @@
 -- journey_graph_nodes: one row per touchpoint (channel, activity) of the journey graph.
--- Reads journeys.step_codes, journeys.touchpoints and marts.journeys. n_journeys (journeys
--- reaching the touchpoint) is counted on the distinct touchpoint paths, each weighted by its
--- journeys: the same number as count(distinct journey) over the steps, with far less work.
+-- Reads journeys.step_codes, journeys.touchpoints, journeys.touchpoint_paths and marts.journeys.
+-- n_journeys (journeys reaching the touchpoint) is counted on the distinct touchpoint paths,
+-- each weighted by its journeys: the same number as count(distinct journey) over the steps,
+-- with far less work.
 -- n_starts / n_ends: journeys starting / ending here (pm4py's start and end activities).
 -- Rework: n_self_loops counts a step directly repeated (A → A; with collapse_repeats these
 -- are the collapsed repeats), n_repeat_visits the steps here beyond each journey's first.
@@ -24,13 +25,9 @@ counted as (
     group by touchpoint
 ),
 
-touchpoint_paths as (
-    select touchpoint_path, count(*) as n_journeys from marts.journeys group by touchpoint_path
-),
-
 reached as (
     select touchpoint, sum(n_journeys)::BIGINT as n_journeys
-    from (select unnest(list_distinct(touchpoint_path)) as touchpoint, n_journeys from touchpoint_paths)
+    from (select unnest(list_distinct(touchpoint_path)) as touchpoint, n_journeys from journeys.touchpoint_paths)
     group by touchpoint
 ),
 

@@ -177,6 +177,7 @@ def build_process_marts(wh: Warehouse) -> dict[str, int]:
 
     Reads journeys.step_codes and marts.journeys; returns the row counts.
     """
+    wh.build("journeys.touchpoint_paths", "journeys/int_touchpoint_paths_counted")  # read by nodes and edges
     counts = {
         "n_variants": wh.build("marts.variants", "marts/variants"),
         "n_nodes": wh.build("marts.journey_graph_nodes", "marts/journey_graph_nodes"),

@@ -79,6 +79,7 @@ def given_journeys(make_table, warehouse: Warehouse):
             ") AS codes USING (journey_id) "
             "CROSS JOIN (SELECT list(DISTINCT activity ORDER BY activity) AS activity_of FROM journeys.touchpoints) AS names"
         )
+        warehouse.build("journeys.touchpoint_paths", "journeys/int_touchpoint_paths_counted")
         warehouse.build("journeys.transitions", "journeys/int_journey_transitions")
 
     return make
