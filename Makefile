@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= INFO
 
-.PHONY: run test bench sample lock clean
+.PHONY: run test bench sample lock clean chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,15 @@ run: $(STAMP)
 	$(BIN)/journeymine run --config $(CONFIG)
 
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory chromium \
+	  || echo "chromium could not be installed: the report's browser test will be skipped"
 	$(BIN)/python -m pytest -q
+
+# Debian's chromium, for the test that opens friction_report.html in a real browser
+chromium:
+	@echo "installing Debian's chromium for the report's browser test (about a minute)"
+	@DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

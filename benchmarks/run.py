@@ -80,11 +80,7 @@ def run_journeymine(config_path: Path) -> dict:
     config = load_config(config_path)
     config.database.unlink(missing_ok=True)  # measure a first run: every file loaded
     started = time.perf_counter()
-    run = pipeline.start_run(config)
-    steps = [pipeline.load_source(config, name, run) for name in config.source_names]
-    steps += [pipeline.stitch(config), pipeline.split_sessions(config), pipeline.build_journeys(config),
-              pipeline.mine_journeys(config)]
-    manifest = pipeline.publish_outputs(config, run, steps)
+    manifest = pipeline.run_in_process(config)
     timings = manifest["timings"]
     return {
         "seconds": round(time.perf_counter() - started, 2),

@@ -1,72 +1,43 @@
--- friction: one row per friction finding (a signal at a touchpoint or transition), ranked.
--- Reads journeys.transitions, journeys.steps, marts.journeys and marts.journey_graph_edges.
+-- friction: one row per friction finding (a signal at a touchpoint, or on a transition to a
+-- target touchpoint), scored, with its evidence, ranked. Reads journeys.friction_hits (which
+-- journeys have which signal where; the signals are defined in int_friction_hits),
+-- journeys.friction_events, journeys.steps, journeys.transitions and marts.journeys.
 --
--- Signals:
---   loop             a step back along a back edge of the journey graph (against the way
---                    most journeys go between those two touchpoints) to a touchpoint this
---                    journey already visited
---   digital_to_call  a call that follows a web/app step within $call_switch_window_hours
---                    (the digital step is where the customer gave up on self-service)
---   abandonment      the last touchpoint of an abandoned journey
+-- Each finding is compared with the journeys that reached the same touchpoint (the source of
+-- a transition) without it: n_reference reached it; conversion_rate_with / _without are
+-- converted / (converted + abandoned), open journeys left out; conversion_impact = without -
+-- with. share is of all journeys.
 --
--- Each finding is compared with the journeys that reached the same touchpoint without it.
--- Conversion rates are converted / (converted + abandoned); open journeys are left out.
--- score counts the journeys the friction harmed (score_basis says how):
---   loop             journeys lost:   n_affected * max(conversion_without - conversion_with, 0)
---                    (stepping back is also plain browsing; only a conversion gap makes it friction)
---   digital_to_call  journeys sent to a call: n_affected (every one needed a contact)
---   abandonment      drop-offs above normal: n_reached * max(drop_rate - the channel's drop rate, 0)
--- Parameters: $call_switch_window_hours, $min_journeys, $n_examples, $digital_channels, $call_channel.
+-- score is in one unit for every signal, journeys harmed, so findings of different signals
+-- rank against each other; score_basis says which journeys count:
+--   loop, long_wait     journeys lost: n_affected * max(conversion_without - conversion_with, 0)
+--                       (stepping back and coming back later are also plain browsing; only a
+--                       conversion gap makes them friction)
+--   digital_to_call     journeys sent to a call: n_affected (the contact is the cost, even when
+--                       the customer converts later)
+--   repeat_contact      journeys with a repeat call: n_affected (each is a second contact about
+--                       the same thing)
+--   error_event         journeys that hit an error: n_affected
+--   call_abandoned      journeys with a call abandoned in the queue: n_affected
+--   abandonment         drop-offs above normal: max(n_affected - n_reference * the channel's
+--                       drop rate, 0) (a few people leave every page; friction is leaving here
+--                       more than elsewhere)
+--   negative_sentiment  negative experiences above normal: max(n_affected - n_rated * the
+--                       channel's negative rate, 0), n_rated being the journeys with a sentiment
+--                       or CSAT at the touchpoint (some calls go badly whatever they are about)
+-- evidence is one sentence with the numbers behind the finding.
+-- Findings affecting fewer than $min_journeys journeys are left out; example_journey_ids are
+-- the $n_examples smallest ids. Parameters: $min_journeys, $n_examples.
 with outcomes as (
     select journey_id, outcome from marts.journeys
 ),
 
-transitions as (
-    select * from journeys.transitions
-),
-
-back_edges as (
-    select source_channel, source_activity, target_channel, target_activity
-    from marts.journey_graph_edges
-    where is_back_edge and not (source_channel = target_channel and source_activity = target_activity)
-),
-
-loop_hits as (
-    select distinct
-        transitions.journey_id, 'loop' as signal,
-        transitions.source_channel as channel, transitions.source_activity as activity,
-        transitions.target_channel, transitions.target_activity
-    from transitions
-    join back_edges using (source_channel, source_activity, target_channel, target_activity)
-    where transitions.target_is_revisit
-),
-
-call_hits as (
-    select distinct
-        journey_id, 'digital_to_call' as signal,
-        source_channel as channel, source_activity as activity,
-        target_channel, target_activity
-    from transitions
-    where list_contains($digital_channels, source_channel)
-        and target_channel = $call_channel
-        and seconds <= $call_switch_window_hours * 3600
-),
-
-abandonment_hits as (
-    select
-        journey_id, 'abandonment' as signal,
-        drop_off_channel as channel, drop_off_activity as activity,
-        NULL::VARCHAR as target_channel, NULL::VARCHAR as target_activity
-    from marts.journeys
-    where outcome = 'abandoned'
-),
-
 hits as (
-    select * from loop_hits
-    union all
-    select * from call_hits
-    union all
-    select * from abandonment_hits
+    select * from journeys.friction_hits
+),
+
+events as (
+    select * from journeys.friction_events
 ),
 
 reference as (
@@ -92,22 +63,21 @@ affected as (
         count(*) as n_journeys_affected,
         count(*) filter (where outcomes.outcome = 'converted') as n_converted,
         count(*) filter (where outcomes.outcome = 'abandoned') as n_abandoned,
+        avg(hits.n_occurrences) as mean_occurrences,
+        median(hits.seconds) as median_seconds,
         list_sort(min(hits.journey_id, $n_examples)) as example_journey_ids
     from hits
     join outcomes using (journey_id)
     group by hits.signal, hits.channel, hits.activity, hits.target_channel, hits.target_activity
 ),
 
-scored as (
+edge_waits as (
+    -- each transition's usual time, for the evidence of long waits
     select
-        affected.*,
-        reference.n_reached as n_reference,
-        affected.n_converted / nullif(affected.n_converted + affected.n_abandoned, 0) as conversion_rate_with,
-        (reference.n_converted - affected.n_converted)
-            / nullif(reference.n_converted + reference.n_abandoned - affected.n_converted - affected.n_abandoned, 0)
-            as conversion_rate_without
-    from affected
-    join reference using (channel, activity)
+        source_channel as channel, source_activity as activity, target_channel, target_activity,
+        median(seconds) as usual_seconds
+    from journeys.transitions
+    group by source_channel, source_activity, target_channel, target_activity
 ),
 
 channel_drop_rates as (
@@ -123,8 +93,108 @@ channel_drop_rates as (
     group by reference.channel
 ),
 
+touchpoint_events as (
+    select
+        channel,
+        activity,
+        count(*) as n_events,
+        count(*) filter (where is_call_abandoned) as n_calls_abandoned,
+        sum(sentiment) as sum_sentiment,
+        count(sentiment) as n_sentiment,
+        sum(csat) as sum_csat,
+        count(csat) as n_csat
+    from events
+    group by channel, activity
+),
+
+touchpoint_ratings as (
+    -- journeys with a sentiment or CSAT at the touchpoint, and those with a negative one
+    select
+        channel,
+        activity,
+        count(*) as n_rated,
+        count(*) filter (where is_negative) as n_negative
+    from (
+        select journey_id, channel, activity, bool_or(is_negative) as is_negative
+        from events
+        where is_rated
+        group by journey_id, channel, activity
+    )
+    group by channel, activity
+),
+
+channel_events as (
+    select
+        touchpoint_events.channel,
+        sum(touchpoint_events.n_events) as n_channel_events,
+        sum(touchpoint_events.n_calls_abandoned) as n_channel_calls_abandoned,
+        sum(touchpoint_ratings.n_negative) / nullif(sum(touchpoint_ratings.n_rated), 0) as channel_negative_rate
+    from touchpoint_events
+    left join touchpoint_ratings using (channel, activity)
+    group by touchpoint_events.channel
+),
+
+all_events as (
+    select
+        sum(sum_sentiment) as sum_sentiment,
+        sum(n_sentiment) as n_sentiment,
+        sum(sum_csat) as sum_csat,
+        sum(n_csat) as n_csat
+    from touchpoint_events
+),
+
 totals as (
     select count(*) as n_all_journeys from outcomes
+),
+
+measured as (
+    select
+        affected.*,
+        reference.n_reached as n_reference,
+        affected.n_converted / nullif(affected.n_converted + affected.n_abandoned, 0) as conversion_rate_with,
+        (reference.n_converted - affected.n_converted)
+            / nullif(reference.n_converted + reference.n_abandoned - affected.n_converted - affected.n_abandoned, 0)
+            as conversion_rate_without,
+        channel_drop_rates.channel_drop_rate,
+        touchpoint_ratings.n_rated,
+        channel_events.channel_negative_rate,
+        touchpoint_events.n_events,
+        touchpoint_events.n_calls_abandoned,
+        (channel_events.n_channel_calls_abandoned - touchpoint_events.n_calls_abandoned)
+            / nullif(channel_events.n_channel_events - touchpoint_events.n_events, 0) as elsewhere_call_abandoned_rate,
+        touchpoint_events.sum_sentiment / nullif(touchpoint_events.n_sentiment, 0) as mean_sentiment,
+        (all_events.sum_sentiment - touchpoint_events.sum_sentiment)
+            / nullif(all_events.n_sentiment - touchpoint_events.n_sentiment, 0) as elsewhere_mean_sentiment,
+        touchpoint_events.sum_csat / nullif(touchpoint_events.n_csat, 0) as mean_csat,
+        (all_events.sum_csat - touchpoint_events.sum_csat)
+            / nullif(all_events.n_csat - touchpoint_events.n_csat, 0) as elsewhere_mean_csat,
+        -- the waits in readable units: [the affected journeys' median, the transition's usual]
+        list_transform([affected.median_seconds, edge_waits.usual_seconds], lambda s: case
+            when s >= 2 * 86400 then format('{:.1f} days', s / 86400)
+            when s >= 3600 then format('{:.1f} h', s / 3600)
+            when s >= 60 then format('{:.0f} min', s / 60)
+            else format('{:.0f} s', s)
+        end) as waits,
+        totals.n_all_journeys
+    from affected
+    join reference using (channel, activity)
+    join channel_drop_rates using (channel)
+    left join touchpoint_ratings using (channel, activity)
+    left join touchpoint_events using (channel, activity)
+    left join channel_events using (channel)
+    left join edge_waits using (channel, activity, target_channel, target_activity)
+    cross join all_events
+    cross join totals
+),
+
+described as (
+    select
+        *,
+        conversion_rate_without - conversion_rate_with as conversion_impact,
+        format('converted {:.0f}% vs {:.0f}% without', 100 * conversion_rate_with, 100 * conversion_rate_without)
+            as conversion_text,
+        format('{:.0f}%', 100 * n_journeys_affected / n_reference) as reference_share_text
+    from measured
 ),
 
 final as (
@@ -137,24 +207,58 @@ final as (
         target_channel,
         target_activity,
         n_journeys_affected,
-        n_journeys_affected / totals.n_all_journeys as share,
+        n_journeys_affected / n_all_journeys as share,
         n_reference,
         conversion_rate_with,
         conversion_rate_without,
-        case signal
-            when 'loop' then n_journeys_affected * greatest(coalesce(conversion_rate_without - conversion_rate_with, 0), 0)
-            when 'digital_to_call' then n_journeys_affected
-            when 'abandonment' then greatest(n_journeys_affected - n_reference * channel_drop_rates.channel_drop_rate, 0)
-        end as score,
+        conversion_impact,
+        case
+            when signal in ('loop', 'long_wait')
+                then n_journeys_affected * greatest(coalesce(conversion_impact, 0), 0)
+            when signal in ('digital_to_call', 'repeat_contact', 'error_event', 'call_abandoned')
+                then n_journeys_affected
+            when signal = 'abandonment'
+                then greatest(n_journeys_affected - n_reference * channel_drop_rate, 0)
+            when signal = 'negative_sentiment'
+                then greatest(n_journeys_affected - n_rated * channel_negative_rate, 0)
+        end::DOUBLE as score,
         case signal
             when 'loop' then 'journeys lost'
+            when 'long_wait' then 'journeys lost'
             when 'digital_to_call' then 'journeys sent to a call'
+            when 'repeat_contact' then 'journeys with a repeat call'
+            when 'error_event' then 'journeys that hit an error'
+            when 'call_abandoned' then 'journeys with a call abandoned in the queue'
             when 'abandonment' then 'drop-offs above the channel''s usual rate'
+            when 'negative_sentiment' then 'negative experiences above the channel''s usual rate'
         end as score_basis,
+        case signal
+            when 'loop' then concat_ws('; ', format('{:.1f} loops per journey', mean_occurrences), conversion_text)
+            when 'long_wait' then concat_ws('; ',
+                format('median wait {} vs {} usual on this transition', waits[1], waits[2]), conversion_text)
+            when 'digital_to_call' then format(
+                'called a median {} later; {} of journeys at this step', waits[1], reference_share_text)
+            when 'repeat_contact' then format(
+                'called again a median {} after the earlier call; {} of journeys with this call',
+                waits[1], reference_share_text)
+            when 'error_event'
+                then concat_ws('; ', reference_share_text || ' of journeys at this step', conversion_text)
+            when 'call_abandoned' then format('{} of {} calls abandoned in the queue', n_calls_abandoned, n_events)
+                || coalesce(format(
+                    ' ({:.0f}% vs {:.0f}% of other calls)',
+                    100 * n_calls_abandoned / n_events, 100 * elsewhere_call_abandoned_rate
+                ), '')
+            when 'abandonment' then format(
+                'drop rate {:.1f}% vs {:.1f}% usual on {}',
+                100 * n_journeys_affected / n_reference, 100 * channel_drop_rate, channel)
+            when 'negative_sentiment' then concat_ws('; ',
+                format('mean sentiment {:+.2f}', mean_sentiment)
+                    || coalesce(format(' vs {:+.2f} elsewhere', elsewhere_mean_sentiment), ''),
+                format('mean CSAT {:.1f}', mean_csat)
+                    || coalesce(format(' vs {:.1f} elsewhere', elsewhere_mean_csat), ''))
+        end as evidence,
         example_journey_ids
-    from scored
-    join channel_drop_rates using (channel)
-    cross join totals
+    from described
     where n_journeys_affected >= $min_journeys
 )
 

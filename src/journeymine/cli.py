@@ -1,4 +1,4 @@
-"""The `journeymine` command line: `run` a config through the Prefect flow, write a `sample`.
+"""The `journeymine` command line: `run` a config (Prefect flow), `mine` a log, count a `funnel`, write a `sample`.
 
 This is the edge where configuration enters: command-line flags and, for Prefect, a few
 environment defaults. Errors a user can fix are printed as one line, without a traceback.
@@ -19,6 +19,7 @@ from journeymine import __version__
 from journeymine.config import load_config
 from journeymine.errors import JourneymineError
 from journeymine.eventlog import DEFAULT_ACTIVITY, DEFAULT_CASE, DEFAULT_TIMESTAMP, LOG_FORMATS
+from journeymine.schema import REPORT_FILE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +75,28 @@ def _parser() -> argparse.ArgumentParser:
     mine.add_argument("--memory-limit", default="4GB", help="DuckDB memory limit; it spills to disk beyond (default: 4GB)")
     mine.add_argument("--threads", type=_positive, help="DuckDB threads (default: all cores)")
     mine.set_defaults(handler=_mine)
+
+    funnel = commands.add_parser(
+        "funnel", help="a funnel over the outputs of a run: stages reached, continued, dropped",
+        description="Count a funnel on an existing run's outputs (its analytics.duckdb, read-only): per stage, "
+        "the journeys that reached it, went on to the next stage, dropped out or may still go on, and the "
+        "median time to the next stage. Stages are activities in order (--stage, each its own stage) or the "
+        "journey_map stages of a config (--config).",
+    )
+    funnel.add_argument("--out", type=Path, help="a run's output folder (default: the config's output_dir)")
+    funnel.add_argument("--stage", action="append", default=[], metavar="ACTIVITY",
+                        help="an activity, in funnel order (repeat: at least 2)")
+    funnel.add_argument("--config", type=Path, help="use this config's journey_map stages (and its label hygiene)")
+    funnel.add_argument("--window-hours", type=float, default=168.0, metavar="HOURS",
+                        help="a later stage counts when reached within this many hours of entering (default: 168)")
+    funnel.add_argument("--ordering", choices=("loose", "strict"), default="loose",
+                        help="loose: other steps may come in between (default); "
+                        "strict: each stage directly follows the one before")
+    funnel.add_argument("--by", action="append", default=[], metavar="ATTRIBUTE",
+                        help="break down by a journey attribute, e.g. platform or segment (repeatable)")
+    funnel.add_argument("--min-journeys", type=_positive, default=10, metavar="N",
+                        help="show a segment only when at least N of its journeys entered (default: 10)")
+    funnel.set_defaults(handler=_funnel)
 
     sample = commands.add_parser("sample", help="write seeded sample raw files with planted stories")
     sample.add_argument("--customers", type=_positive, required=True, help="number of customers (and visitors)")
@@ -132,6 +155,53 @@ def _mine(args: argparse.Namespace) -> int:
     print(f"journeymine mine {args.log}", file=sys.stderr)
     manifest = mine_event_log(spec, args.out, options, progress=lambda line: print(line, file=sys.stderr))
     print(summarize_mine(manifest, args.out))
+    return 0
+
+
+def _funnel(args: argparse.Namespace) -> int:
+    from journeymine.config import FunnelConfig, LabelConfig
+    from journeymine.db import Warehouse
+    from journeymine.funnel import (
+        attach_run_outputs,
+        build_funnel,
+        format_funnel,
+        funnel_from_activities,
+    )
+    from journeymine.mining import label_activities, label_journey_map
+
+    if args.stage and args.config:
+        raise JourneymineError("give the stages either with --stage or from --config's journey_map, not both")
+    config = load_config(args.config) if args.config else None
+    if config is not None and not config.journey_map.stages:
+        raise JourneymineError(f"{args.config} has no journey_map stages; give the stages with --stage")
+    out = args.out or (config.output_dir if config else None)
+    if out is None:
+        raise JourneymineError("give the run's output folder with --out (or a config with --config)")
+    if not args.window_hours > 0:
+        raise JourneymineError(f"--window-hours: expected a positive number of hours, found {args.window_hours:g}")
+    settings = FunnelConfig(window_hours=args.window_hours, ordering=args.ordering, breakdown=tuple(dict.fromkeys(args.by)),
+                              min_journeys=args.min_journeys)
+    labels = config.labels if config else LabelConfig()
+    with Warehouse(":memory:") as wh:
+        available = attach_run_outputs(wh, out, template_urls=labels.template_urls)
+        unknown = [attribute for attribute in args.by if attribute not in available]
+        if unknown:
+            raise JourneymineError(
+                f"--by: unknown journey attribute {unknown[0]!r}; "
+                + (f"expected one of {', '.join(available)}" if available
+                   else "this run published no journey attributes")
+            )
+        if config is not None:
+            stages = label_journey_map(wh, config.journey_map, labels).stages
+        else:
+            stages = funnel_from_activities(label_activities(wh, args.stage, labels))
+        build_funnel(wh, stages, settings)
+        print(f"journeymine funnel over {out} "
+              f"({settings.ordering} order, within {settings.window_hours:g} h of entering)")
+        print(format_funnel(wh))
+        for attribute in settings.breakdown:
+            print(f"\nby {attribute} (segments with at least {settings.min_journeys} entering journeys):")
+            print(format_funnel(wh, attribute) or "  (no segment large enough)")
     return 0
 
 
@@ -205,9 +275,15 @@ def summarize_run(manifest: dict, output_dir: Path) -> str:
     finally:
         con.close()
     lines.append("  top friction:")
-    lines += [f"    {score:8.1f}  {signal:<16} {touchpoint}  ({n:,} journeys)" for touchpoint, signal, n, score in friction]
+    lines += [f"    {score:8.1f}  {signal:<18} {touchpoint}  ({n:,} journeys)" for touchpoint, signal, n, score in friction]
     lines.append("  largest drop-offs:")
     lines += [f"    {n:>7,}  {stage} ({channel}), drop rate {rate:.0%}" for stage, channel, n, rate in drops]
+    alerts = manifest.get("alerts")
+    if alerts is not None:
+        lines.append("  changes since the previous run:" if alerts else "  changes since the previous run: no alerts")
+        lines += [f"    ! {alert}" for alert in alerts]
+    if (output_dir / REPORT_FILE).exists():
+        lines.append(f"  report: {output_dir / REPORT_FILE}")
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ working folder.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,11 +93,124 @@ class JourneyConfig:
 
 @dataclass(frozen=True)
 class FrictionConfig:
-    """Thresholds of the friction signals."""
+    """Thresholds of the friction signals (journeymine.friction; the rules are in
+    sql/journeys/int_friction_hits.sql)."""
 
+    # a call this soon after a web/app step is a switch from self-service to a call
     call_switch_window_hours: float = 24.0
+    # a call about the same thing this soon after an earlier one is a repeat contact
+    repeat_contact_window_days: float = 7.0
+    # a wait is long above the transition's own p90 x this factor ...
+    long_wait_factor: float = 1.0
+    # ... and above this many minutes
+    long_wait_min_minutes: float = 60.0
+    # an event with a sentiment (-1..1) at or below this is negative ...
+    negative_sentiment_threshold: float = -0.3
+    # ... and so is one with a CSAT (attribute 'csat', 1..5) at or below this
+    low_csat: float = 2.0
+    # an event whose activity matches this (RE2 regular expression) is an error
+    error_pattern: str = r"(?i)\b(error|failed|failure|declined)\b"
+    # the smallest finding reported, and the fewest transitions that give a transition a usual wait
     min_journeys: int = 10
+    # example journey ids per finding
     n_examples: int = 5
+
+
+ORDERINGS = ("loose", "strict")  # funnel orderings: "this order" and "exact order"
+
+
+@dataclass(frozen=True)
+class DropoffPathConfig:
+    """The paths around drop-offs (marts.dropoff_paths)."""
+
+    n_points: int = 10  # drop-off touchpoints, most abandoned first
+    n_paths: int = 5  # paths per point and kind
+    path_length: int = 3  # steps that led to the drop-off, the drop-off included
+    n_examples: int = 5  # example abandoned journey ids per row
+
+
+@dataclass(frozen=True)
+class FunnelConfig:
+    """How a funnel counts: the conversion window from entering, the ordering, the journey
+    attributes to break it down by, and the fewest entering journeys a segment needs to be shown."""
+
+    window_hours: float = 168.0
+    ordering: str = "loose"
+    breakdown: tuple[str, ...] = ("entry_channel", "platform", "segment")
+    min_journeys: int = 10
+    # activities in order, each its own stage; empty: the journey map's stages
+    stages: tuple[str, ...] = ()
+    dropoff_paths: DropoffPathConfig = field(default_factory=lambda: DropoffPathConfig())
+
+    def __post_init__(self) -> None:
+        hours = self.window_hours
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not hours > 0:
+            raise ConfigError(f"funnel.window_hours: expected a positive number of hours, such as 72, found {hours!r}")
+        if self.ordering not in ORDERINGS:
+            raise ConfigError(
+                f"funnel.ordering: unknown value {self.ordering!r}; expected one of {', '.join(ORDERINGS)} "
+                "(loose: other steps may come in between; strict: each stage directly follows the one before)"
+            )
+        if isinstance(self.breakdown, str) or not all(isinstance(a, str) and a for a in self.breakdown):
+            raise ConfigError(
+                f"funnel.breakdown: expected a list of journey attribute names such as "
+                f"['entry_channel', 'platform'], found {self.breakdown!r}"
+            )
+        if len(set(self.breakdown)) != len(self.breakdown):
+            raise ConfigError(f"funnel.breakdown: an attribute is named twice in {list(self.breakdown)!r}")
+        if isinstance(self.min_journeys, bool) or not isinstance(self.min_journeys, int) or self.min_journeys < 1:
+            raise ConfigError(f"funnel.min_journeys: expected a whole number >= 1, found {self.min_journeys!r}")
+        object.__setattr__(self, "window_hours", float(hours))
+        object.__setattr__(self, "breakdown", tuple(self.breakdown))
+
+
+# journey attributes (sql/journeys/int_journey_attributes.sql) tested as drivers by default:
+# not `channels`, which also records what the customer did after the friction
+DRIVER_ATTRIBUTES = ("entry_channel", "platform", "device_type", "segment", "country")
+
+
+@dataclass(frozen=True)
+class DriverConfig:
+    """Drivers of friction findings (journeymine.drivers): the findings explained, the least
+    number of affected journeys a value must hold, the false discovery rate of a significant
+    driver and the journey attributes tested."""
+
+    n_findings: int = 10
+    min_support: int = 10
+    alpha: float = 0.05
+    attributes: tuple[str, ...] = DRIVER_ATTRIBUTES
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n_findings, bool) or not isinstance(self.n_findings, int) or self.n_findings < 0:
+            raise ConfigError(f"drivers.n_findings: expected a whole number >= 0, found {self.n_findings!r}")
+        if isinstance(self.min_support, bool) or not isinstance(self.min_support, int) or self.min_support < 1:
+            raise ConfigError(f"drivers.min_support: expected a whole number of journeys >= 1, found {self.min_support!r}")
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0 < self.alpha < 1:
+            raise ConfigError(f"drivers.alpha: expected a false discovery rate between 0 and 1, found {self.alpha!r}")
+        if isinstance(self.attributes, str) or not all(isinstance(a, str) and a for a in self.attributes):
+            raise ConfigError(f"drivers.attributes: expected a list of journey attribute names, found {self.attributes!r}")
+        object.__setattr__(self, "attributes", tuple(self.attributes))
+
+
+@dataclass(frozen=True)
+class EmotionConfig:
+    """The emotion curve (journeymine.emotion)."""
+
+    # a touchpoint needs this many scored events to be on the touchpoint curve; points with
+    # fewer are never valleys or peaks
+    min_events: int = 10
+
+
+@dataclass(frozen=True)
+class ChangeConfig:
+    """When a difference from the previous run is a change, and how many alerts to raise
+    (journeymine.changes)."""
+
+    alpha: float = 0.01  # two-proportion z-test: a change has p below this
+    min_relative_change: float = 0.25  # a finding grew: its share of journeys rose by at least this, relative
+    min_conversion_points: float = 0.02  # a stage's conversion moved by at least this, absolute
+    top_findings: int = 10  # a new finding is an alert when it ranks in this top
+    max_alerts: int = 5  # alerts in the run manifest and the report
 
 
 @dataclass(frozen=True)
@@ -159,6 +272,10 @@ class Config:
     sessions: SessionConfig = field(default_factory=SessionConfig)
     journeys: JourneyConfig = field(default_factory=JourneyConfig)
     friction: FrictionConfig = field(default_factory=FrictionConfig)
+    funnel: FunnelConfig = field(default_factory=FunnelConfig)
+    drivers: DriverConfig = field(default_factory=DriverConfig)
+    emotion: EmotionConfig = field(default_factory=EmotionConfig)
+    changes: ChangeConfig = field(default_factory=ChangeConfig)
     labels: LabelConfig = field(default_factory=LabelConfig)
     mining: MiningConfig = field(default_factory=MiningConfig)
     journey_map: JourneyMapConfig = field(default_factory=JourneyMapConfig)
@@ -194,7 +311,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
     _only(top, "config", {
         "sources", "output_dir", "database", "memory_limit", "threads",
         "identity", "sessions", "journeys", "friction", "labels", "mining", "journey_map",
-        "exports",
+        "exports", "funnel", "drivers", "emotion", "changes",
     })
     sources_raw = _mapping(_required(top, "sources", "config"), "sources")
     if not sources_raw:
@@ -218,6 +335,10 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
         sessions=_sessions(top.get("sessions", {})),
         journeys=_journeys(top.get("journeys", {})),
         friction=_friction(top.get("friction", {})),
+        funnel=_funnel(top.get("funnel", {})),
+        drivers=_drivers(top.get("drivers", {})),
+        emotion=_emotion(top.get("emotion", {})),
+        changes=_changes(top.get("changes", {})),
         labels=_labels(top.get("labels", {})),
         mining=_mining(top.get("mining", {})),
         journey_map=_journey_map(top.get("journey_map", {})),
@@ -355,15 +476,104 @@ def _journeys(spec: Any) -> JourneyConfig:
 def _friction(spec: Any) -> FrictionConfig:
     where = "friction"
     spec = _mapping(spec, where)
-    _only(spec, where, {"call_switch_window_hours", "min_journeys", "n_examples"})
+    _only(spec, where, {f.name for f in fields(FrictionConfig)})
     defaults = FrictionConfig()
-    hours = spec.get("call_switch_window_hours", defaults.call_switch_window_hours)
-    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0:
-        raise ConfigError(f"{where}.call_switch_window_hours: expected a positive number of hours, found {hours!r}")
+
+    def number(key: str, what: str, **limits: float) -> float:
+        return _number(spec.get(key, getattr(defaults, key)), f"{where}.{key}", what, **limits)
+
+    pattern = _str(spec.get("error_pattern", defaults.error_pattern), f"{where}.error_pattern")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"{where}.error_pattern: not a valid regular expression ({exc}): {pattern!r}") from exc
     return FrictionConfig(
-        call_switch_window_hours=float(hours),
+        call_switch_window_hours=number("call_switch_window_hours", "a positive number of hours", above=0),
+        repeat_contact_window_days=number("repeat_contact_window_days", "a positive number of days", above=0),
+        long_wait_factor=number("long_wait_factor", "a positive factor of the transition's p90", above=0),
+        long_wait_min_minutes=number("long_wait_min_minutes", "a number of minutes >= 0", minimum=0),
+        negative_sentiment_threshold=number(
+            "negative_sentiment_threshold", "a sentiment between -1 and 1", minimum=-1, maximum=1
+        ),
+        low_csat=number("low_csat", "a CSAT score between 1 and 5", minimum=1, maximum=5),
+        error_pattern=pattern,
         min_journeys=_int(spec.get("min_journeys", defaults.min_journeys), f"{where}.min_journeys", minimum=1),
         n_examples=_int(spec.get("n_examples", defaults.n_examples), f"{where}.n_examples", minimum=1),
+    )
+
+
+def _funnel(spec: Any) -> FunnelConfig:
+    """The funnel section; FunnelConfig checks its own values (the CLI builds one too)."""
+    where = "funnel"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"stages", "window_hours", "ordering", "breakdown", "min_journeys", "dropoff_paths"})
+    defaults = FunnelConfig()
+    stages = spec.get("stages", [])
+    if not isinstance(stages, list) or not all(isinstance(a, str) and a for a in stages) or len(stages) == 1:
+        raise ConfigError(f"{where}.stages: expected a list of at least 2 activity names in order, found {stages!r}")
+    breakdown = spec.get("breakdown", list(defaults.breakdown))
+    if not isinstance(breakdown, list):
+        raise ConfigError(f"{where}.breakdown: expected a list of journey attribute names, found {breakdown!r}")
+    paths = _mapping(spec.get("dropoff_paths", {}), f"{where}.dropoff_paths")
+    _only(paths, f"{where}.dropoff_paths", {f.name for f in fields(DropoffPathConfig)})
+    path_defaults = DropoffPathConfig()
+    return FunnelConfig(
+        window_hours=spec.get("window_hours", defaults.window_hours),
+        ordering=spec.get("ordering", defaults.ordering),
+        breakdown=tuple(breakdown),
+        min_journeys=spec.get("min_journeys", defaults.min_journeys),
+        stages=tuple(stages),
+        dropoff_paths=DropoffPathConfig(**{
+            f.name: _int(paths.get(f.name, getattr(path_defaults, f.name)), f"{where}.dropoff_paths.{f.name}", minimum=1)
+            for f in fields(DropoffPathConfig)
+        }),
+    )
+
+
+def _drivers(spec: Any) -> DriverConfig:
+    """The drivers section; DriverConfig checks its own values."""
+    where = "drivers"
+    spec = _mapping(spec, where)
+    _only(spec, where, {f.name for f in fields(DriverConfig)})
+    defaults = DriverConfig()
+    attributes = spec.get("attributes", list(defaults.attributes))
+    if not isinstance(attributes, list):
+        raise ConfigError(f"{where}.attributes: expected a list of journey attribute names, found {attributes!r}")
+    return DriverConfig(
+        n_findings=spec.get("n_findings", defaults.n_findings),
+        min_support=spec.get("min_support", defaults.min_support),
+        alpha=spec.get("alpha", defaults.alpha),
+        attributes=tuple(attributes),
+    )
+
+
+def _emotion(spec: Any) -> EmotionConfig:
+    where = "emotion"
+    spec = _mapping(spec, where)
+    _only(spec, where, {"min_events"})
+    return EmotionConfig(
+        min_events=_int(spec.get("min_events", EmotionConfig().min_events), f"{where}.min_events", minimum=1)
+    )
+
+
+def _changes(spec: Any) -> ChangeConfig:
+    where = "changes"
+    spec = _mapping(spec, where)
+    _only(spec, where, {f.name for f in fields(ChangeConfig)})
+    defaults = ChangeConfig()
+
+    def number(key: str, what: str, **limits: float) -> float:
+        return _number(spec.get(key, getattr(defaults, key)), f"{where}.{key}", what, **limits)
+
+    alpha = number("alpha", "a probability between 0 and 1", above=0, maximum=1)
+    if alpha >= 1:
+        raise ConfigError(f"{where}.alpha: expected a probability between 0 and 1, found {alpha!r}")
+    return ChangeConfig(
+        alpha=alpha,
+        min_relative_change=number("min_relative_change", "a relative change >= 0 (0.25: +25%)", minimum=0),
+        min_conversion_points=number("min_conversion_points", "a share >= 0 (0.02: 2 points)", minimum=0, maximum=1),
+        top_findings=_int(spec.get("top_findings", defaults.top_findings), f"{where}.top_findings", minimum=1),
+        max_alerts=_int(spec.get("max_alerts", defaults.max_alerts), f"{where}.max_alerts", minimum=0),
     )
 
 
@@ -469,6 +679,19 @@ def _str(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: expected a non-empty string, found {value!r}")
     return value
+
+
+def _number(value: Any, where: str, what: str, *, above: float | None = None, minimum: float | None = None,
+            maximum: float | None = None) -> float:
+    """A number within limits; `what` says what was expected ("a positive number of hours")."""
+    if (
+        isinstance(value, bool) or not isinstance(value, (int, float))
+        or (above is not None and not value > above)
+        or (minimum is not None and value < minimum)
+        or (maximum is not None and value > maximum)
+    ):
+        raise ConfigError(f"{where}: expected {what}, found {value!r}")
+    return float(value)
 
 
 def _int(value: Any, where: str, *, minimum: int) -> int:

@@ -104,6 +104,8 @@ class Warehouse:
         schema, name = table.split(".", 1)
         qualified = table_name(schema, name)
         kind = "TEMP TABLE" if schema == "temp" else "TABLE"
+        if schema != "temp":
+            self._drop_if_kind(schema, name, "VIEW")
         sql = f"CREATE OR REPLACE {kind} {qualified if schema != 'temp' else quote_ident(name)} AS {model_sql(model)}"
         self.execute(sql, params)
         return int(self.scalar(f"SELECT count(*) FROM {qualified}"))
@@ -111,7 +113,20 @@ class Warehouse:
     def build_view(self, view: str, model: str) -> None:
         """Create (or replace) the view `view` ('schema.name') over the parameterless model `model`."""
         schema, name = view.split(".", 1)
+        self._drop_if_kind(schema, name, "BASE TABLE")
         self.execute(f"CREATE OR REPLACE VIEW {table_name(schema, name)} AS {model_sql(model)}")
+
+    def _drop_if_kind(self, schema: str, name: str, kind: str) -> None:
+        """Drop `schema.name` if it is a `kind` ('VIEW' or 'BASE TABLE'): a working database kept
+        between runs may hold a model as a view that is now built as a table, or the reverse,
+        and CREATE OR REPLACE does not replace one kind with the other."""
+        found = self.scalar(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = $schema AND table_name = $name AND table_type = $kind",
+            {"schema": schema, "name": name, "kind": kind},
+        )
+        if found:
+            self.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {table_name(schema, name)}")
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Make a DataFrame visible to SQL as the view `name` for this connection."""

@@ -21,6 +21,8 @@ from journeymine import mining
 from journeymine.config import LabelConfig, MiningConfig
 from journeymine.db import Warehouse
 from journeymine.eventlog import LogSpec, load_event_log
+from journeymine.report_data import write_run_report
+from journeymine.schema import REPORT_FILE
 from journeymine.publish import MINE_OUTPUTS, package_versions, write_analytics_db, write_manifest_json, write_outputs
 
 log = logging.getLogger(__name__)
@@ -81,28 +83,30 @@ def mine_event_log(
                 details["process_model"] = mining.discover_model(wh, options.model, out_dir).to_dict()
         with step("write_outputs"):
             counts = write_outputs(wh, out_dir, MINE_OUTPUTS)
+        manifest = {
+            "run_id": started_at.strftime("mine-%Y%m%dT%H%M%SZ"),
+            "started_at": started_at.isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
+            "status": "succeeded",
+            "command": "mine",
+            "log": {
+                "path": str(spec.path), "case": spec.case, "activity": spec.activity, "timestamp": spec.timestamp,
+                "channel": spec.channel, "format": spec.format, "time_format": spec.time_format,
+            },
+            "inputs": [loaded.to_dict()],
+            "n_read": loaded.n_read,
+            "n_accepted": loaded.n_kept,
+            "n_rejected": loaded.n_rejected,
+            "is_reconciled": loaded.n_read == loaded.n_kept + loaded.n_rejected,
+            "mining": details,
+            "counts": counts,
+            "timings": timings,
+            "versions": package_versions(),
+        }
+        with step("write_report"):
+            write_run_report(wh, manifest, out_dir)
     finally:
         wh.close()
-    manifest = {
-        "run_id": started_at.strftime("mine-%Y%m%dT%H%M%SZ"),
-        "started_at": started_at.isoformat(),
-        "finished_at": datetime.now(UTC).isoformat(),
-        "status": "succeeded",
-        "command": "mine",
-        "log": {
-            "path": str(spec.path), "case": spec.case, "activity": spec.activity, "timestamp": spec.timestamp,
-            "channel": spec.channel, "format": spec.format, "time_format": spec.time_format,
-        },
-        "inputs": [loaded.to_dict()],
-        "n_read": loaded.n_read,
-        "n_accepted": loaded.n_kept,
-        "n_rejected": loaded.n_rejected,
-        "is_reconciled": loaded.n_read == loaded.n_kept + loaded.n_rejected,
-        "mining": details,
-        "counts": counts,
-        "timings": timings,
-        "versions": package_versions(),
-    }
     write_manifest_json(manifest, out_dir)
     write_analytics_db(out_dir, list(MINE_OUTPUTS))
     return manifest
@@ -126,5 +130,6 @@ def summarize_mine(manifest: dict[str, Any], out_dir: Path) -> str:
             f"{model['n_variants_total']:,} variants, covering {model['share_covered']:.0%} of cases "
             "→ process_model.bpmn, process_model.pnml"
         )
+    lines.append(f"  report: {out_dir / REPORT_FILE}")
     return "\n".join(lines)
 

@@ -23,14 +23,19 @@ import pandas as pd
 
 from journeymine import mining
 from journeymine import stitch as stitching
-from journeymine.config import Config
+from journeymine.changes import alerts, compare_with_previous
+from journeymine.config import Config, JourneyMapConfig
 from journeymine.conformance import check_conformance
 from journeymine.db import Warehouse
+from journeymine.drivers import find_drivers
+from journeymine.emotion import build_emotion_curve
 from journeymine.export import export_ocel, export_xes
+from journeymine.friction import find_friction
+from journeymine.funnel import build_dropoff_paths, build_funnel, create_empty_funnel, funnel_from_activities
 from journeymine.ingest import create_meta_tables
 from journeymine.publish import build_manifest, publish_manifest, write_outputs
+from journeymine.report_data import write_run_report
 from journeymine.ingest import load_source as ingest_source
-from journeymine.schema import CALL_CHANNEL, DIGITAL_CHANNELS
 from journeymine.stage import create_staged_tables, stage_source
 
 log = logging.getLogger(__name__)
@@ -164,31 +169,54 @@ def build_journeys(config: Config) -> StepResult:
 
 
 def mine_journeys(config: Config) -> StepResult:
-    """Variants, the journey graph (networkx), drop-offs, friction findings, customers,
-    conformance to the designed journey map, and the discovered process model (BPMN, PNML)."""
+    """Variants, the journey graph (networkx), drop-offs, customers, friction findings and their
+    drivers, conformance to the designed journey map, the funnel and the paths around
+    drop-offs, the emotion curve, the changes since the previous run, and the discovered
+    process model (BPMN, PNML)."""
     details: dict[str, Any] = {}
     with _timed("mine_journeys", details) as result, open_warehouse(config) as wh:
         details |= mining.build_process_marts(wh)
-        details["n_findings"] = wh.build(
-            "marts.friction", "marts/friction",
-            {
-                "call_switch_window_hours": config.friction.call_switch_window_hours,
-                "min_journeys": config.friction.min_journeys,
-                "n_examples": config.friction.n_examples,
-                "digital_channels": list(DIGITAL_CHANNELS),
-                "call_channel": CALL_CHANNEL,
-            },
-        )
         details["n_customers"] = wh.build("marts.customers", "marts/customers")
+        mining.build_journey_attributes(wh)
+        details["n_findings"] = find_friction(wh, config.friction)
+        details["n_drivers"] = find_drivers(wh, config.drivers)
         journey_map = mining.label_journey_map(wh, config.journey_map, config.labels)
         details["conformance"] = check_conformance(wh, journey_map, n_examples=config.friction.n_examples).to_dict()
+        details["funnel"] = build_run_funnel(wh, config, journey_map)
+        paths = config.funnel.dropoff_paths
+        details["n_dropoff_paths"] = build_dropoff_paths(
+            wh, n_points=paths.n_points, n_paths=paths.n_paths, path_length=paths.path_length,
+            n_examples=paths.n_examples,
+        )
+        details["n_emotion_points"] = build_emotion_curve(wh, journey_map.stages, min_events=config.emotion.min_events)
+        details["n_changes"] = compare_with_previous(wh, config.output_dir, config.changes)
         details["process_model"] = mining.discover_model(wh, config.mining, config.output_dir).to_dict()
     return result[0]
 
 
+def build_run_funnel(wh: Warehouse, config: Config, journey_map: JourneyMapConfig) -> dict[str, Any]:
+    """marts.funnel over `funnel.stages` (activities) or else the journey map's stages, up to
+    the first stage that holds a goal activity: a journey ends at its goal, so a stage after it
+    (the sample's `service`) is never reached in the same journey and would show as a 100 %
+    drop. An empty funnel when there are not two stages. Returns what the manifest says of it."""
+    if config.funnel.stages:
+        stages = funnel_from_activities(mining.label_activities(wh, config.funnel.stages, config.labels))
+    else:
+        goals = set(mining.label_activities(wh, config.journeys.goal_activities, config.labels))
+        ends = next((i for i, stage in enumerate(journey_map.stages) if goals & set(stage.activities)), None)
+        stages = journey_map.stages if ends is None else journey_map.stages[: ends + 1]
+    if len(stages) < 2:
+        create_empty_funnel(wh)
+        log.info("funnel: fewer than two stages (journey_map or funnel.stages); the funnel output is empty")
+        return {"stages": [stage.name for stage in stages], "n_rows": 0}
+    n_rows = build_funnel(wh, stages, config.funnel)
+    return {"stages": [stage.name for stage in stages], "ordering": config.funnel.ordering,
+            "window_hours": config.funnel.window_hours, "n_rows": n_rows}
+
+
 def publish_outputs(config: Config, run: Run, steps: list[StepResult]) -> dict[str, Any]:
-    """Write the Parquet outputs, the XES / OCEL exports, analytics.duckdb and the run manifest;
-    return the manifest."""
+    """Write the Parquet outputs, the XES / OCEL exports, analytics.duckdb, the run manifest
+    and friction_report.html; return the manifest."""
     started = time.perf_counter()
     with open_warehouse(config) as wh:
         counts = write_outputs(wh, config.output_dir)
@@ -199,7 +227,17 @@ def publish_outputs(config: Config, run: Run, steps: list[StepResult]) -> dict[s
             counts |= {"ocel_events": ocel["events"], "ocel_objects": ocel["objects"]}
         done = [asdict(s) for s in steps]
         done.append({"step": "publish_outputs", "seconds": round(time.perf_counter() - started, 3), "details": {}})
-        manifest = build_manifest(config, run.run_id, run.started_at, done, counts)
+        manifest = build_manifest(config, run.run_id, run.started_at, done, counts, alerts=alerts(wh))
         publish_manifest(wh, manifest, config.output_dir)
+        write_run_report(wh, manifest, config.output_dir)
     log.info("run %s: outputs written to %s", run.run_id, config.output_dir)
     return manifest
+
+
+def run_in_process(config: Config) -> dict[str, Any]:
+    """The steps of the Prefect flow (pipelines/journeymine_flow.py), one after another in this
+    process, without Prefect: for tests, benchmarks and notebooks. Returns the run manifest."""
+    run = start_run(config)
+    steps = [load_source(config, name, run) for name in config.source_names]
+    steps += [stitch(config), split_sessions(config), build_journeys(config), mine_journeys(config)]
+    return publish_outputs(config, run, steps)

@@ -38,6 +38,12 @@ OUTPUT_QUERIES: dict[str, str] = {
     "journey_graph_edges": "SELECT * FROM marts.journey_graph_edges",
     "dropoffs": "SELECT * FROM marts.dropoffs",
     "friction": "SELECT * FROM marts.friction",
+    "friction_drivers": "SELECT * FROM marts.friction_drivers",
+    "funnel": "SELECT * FROM marts.funnel",
+    "dropoff_paths": "SELECT * FROM marts.dropoff_paths",
+    "emotion_curve": "SELECT * FROM marts.emotion_curve",
+    "changes": "SELECT * FROM marts.changes ORDER BY is_alert DESC, alert_rank, kind, subject",
+    "journey_attributes": "SELECT * FROM journeys.journey_attributes",
     "customers": "SELECT * FROM marts.customers",
     "conformance": "SELECT * FROM marts.conformance",
     "conformance_deviations": "SELECT * FROM marts.conformance_deviations",
@@ -50,7 +56,8 @@ OUTPUT_QUERIES: dict[str, str] = {
 # What a full run publishes, and what `journeymine mine` publishes for a plain event log.
 RUN_OUTPUTS: tuple[str, ...] = (
     "events", "sessions", "journeys", "variants", "journey_graph_nodes", "journey_graph_edges",
-    "dropoffs", "friction", "customers", "conformance", "conformance_deviations", "rejects",
+    "dropoffs", "friction", "friction_drivers", "funnel", "dropoff_paths", "emotion_curve", "changes",
+    "journey_attributes", "customers", "conformance", "conformance_deviations", "rejects",
 )
 MINE_OUTPUTS: tuple[str, ...] = (
     "journeys", "variants", "journey_graph_nodes", "journey_graph_edges", "dropoffs", "log_rejects",
@@ -130,8 +137,10 @@ def write_analytics_db(output_dir: Path, outputs: list[str]) -> Path:
 
 
 def build_manifest(config: Config, run_id: str, started_at: str, steps: list[dict[str, Any]],
-                   output_counts: dict[str, int], status: str = "succeeded") -> dict[str, Any]:
-    """The run manifest: inputs and their reconciliation, rejects, stitching, counts, timings, versions."""
+                   output_counts: dict[str, int], status: str = "succeeded",
+                   alerts: Sequence[str] = ()) -> dict[str, Any]:
+    """The run manifest: inputs and their reconciliation, rejects, stitching, counts, timings,
+    versions, and the alerts of the changes since the previous run."""
     inputs = [s["details"] for s in steps if s["step"].startswith("load_source:")]
     stitching = next((s["details"] for s in steps if s["step"] == "stitch"), {})
     journeys = next((s["details"] for s in steps if s["step"] == "build_journeys"), {})
@@ -155,6 +164,8 @@ def build_manifest(config: Config, run_id: str, started_at: str, steps: list[dic
         "labels": journeys.get("labels", {}),
         "process_model": mining.get("process_model", {}),
         "conformance": mining.get("conformance", {}),
+        "funnel": mining.get("funnel", {}),
+        "alerts": list(alerts),
         "counts": output_counts,
         "timings": {s["step"]: s["seconds"] for s in steps},
         "versions": package_versions(),

@@ -78,7 +78,21 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "mean_seconds", "median_seconds", "p90_seconds", "is_channel_switch",
     ),
     "dropoffs": ("stage", "n_reached", "n_continued", "n_dropped", "drop_rate"),
-    "friction": ("touchpoint", "signal", "n_journeys_affected", "score", "example_journey_ids"),
+    "friction": (
+        "touchpoint", "signal", "n_journeys_affected", "share", "conversion_rate_with", "conversion_rate_without",
+        "conversion_impact", "score", "evidence", "example_journey_ids",
+    ),
+    "friction_drivers": (
+        "friction_rank", "attribute", "value", "lift", "odds_ratio", "p_value", "q_value", "is_significant", "statement",
+    ),
+    "funnel": (
+        "dimension", "segment", "stage_number", "stage", "n_reached", "n_continued", "n_dropped", "drop_rate",
+        "median_seconds_to_next",
+    ),
+    "dropoff_paths": ("drop_off_activity", "drop_off_channel", "kind", "path", "n_journeys", "share"),
+    "emotion_curve": ("curve", "position", "label", "mean_sentiment", "mean_csat", "is_valley", "is_peak"),
+    "changes": ("kind", "subject", "before", "after", "p_value", "is_alert", "message"),
+    "journey_attributes": ("journey_id", "attribute", "value"),
     "customers": ("customer_id", "n_identifiers", "is_shared_identifier"),
     "conformance": ("journey_id", "fitness", "deviations"),
     "conformance_deviations": ("deviation", "n_journeys", "share", "example_journey_ids"),
@@ -87,6 +101,9 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 OUTCOMES: tuple[str, ...] = ("converted", "abandoned", "open")
+
+# The report written beside the outputs on every run.
+REPORT_FILE = "friction_report.html"
 
 # Columns of the CSV presets: (required, optional). Missing optional columns read as empty.
 PRESET_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

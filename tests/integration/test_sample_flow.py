@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import shutil
+from html import escape as html_escape
 from pathlib import Path
 
 import duckdb
@@ -221,3 +223,98 @@ def test_xes_and_ocel_exports_open_in_pm4py(sample_run: dict) -> None:
     ocel = pm4py.read_ocel2_json(str(sample_run["out"] / "journeys.ocel.json.gz"))
     assert len(ocel.events) == n_events
     assert (ocel.objects["ocel:type"] == "customer").sum() == n_customers
+
+
+# --- issue 4: friction intelligence and the report -------------------------------------------
+
+
+def test_negative_sentiment_on_one_call_reason_is_a_top_friction_finding(sample_run: dict) -> None:
+    """The call reason whose calls go badly is found by the negative_sentiment signal, near the top."""
+    top = query(sample_run, "SELECT signal, activity FROM friction WHERE friction_rank <= $n", {"n": TOP})
+    assert ("negative_sentiment", "call: delivery_delay") in top, top
+
+
+def test_every_call_abandoned_in_the_queue_is_a_friction_journey(sample_run: dict) -> None:
+    """call_abandoned findings (one per call reason) add up to the journeys with a call abandoned in
+    the queue, counted per reason."""
+    expected = query(
+        sample_run,
+        "SELECT count(DISTINCT (journey_id, activity)) FROM events WHERE channel = 'call_center' "
+        "AND attributes ->> 'outcome' = 'abandoned'",
+    )[0][0]
+    found = query(sample_run, "SELECT sum(n_journeys_affected) FROM friction WHERE signal = 'call_abandoned'")[0][0]
+    assert expected > 100 and found == expected
+
+
+def test_findings_carry_evidence_and_their_conversion_impact(sample_run: dict) -> None:
+    rows = query(sample_run, "SELECT evidence, conversion_impact, score FROM friction WHERE friction_rank <= $n",
+                 {"n": TOP})
+    assert all(evidence for evidence, _, _ in rows)
+    assert [score for _, _, score in rows] == sorted((score for _, _, score in rows), reverse=True)
+
+
+def test_account_creation_drop_off_shows_the_path_that_led_there(sample_run: dict) -> None:
+    """The largest drop-off's most common path ends at Create Account, after checkout started."""
+    path = query(
+        sample_run,
+        "SELECT path FROM dropoff_paths WHERE drop_off_rank = 1 AND kind = 'led_there' ORDER BY n_journeys DESC LIMIT 1",
+    )[0][0]
+    assert path[-1] == "Create Account (web)" and "Checkout Started (web)" in path, path
+
+
+def test_account_creation_drop_off_is_driven_by_customers_without_an_account(sample_run: dict) -> None:
+    """Drivers: journeys without a CRM record (no account yet) are over-represented among the drop-offs."""
+    drivers = query(
+        sample_run,
+        "SELECT attribute, value, lift, is_significant FROM friction_drivers "
+        "WHERE signal = 'abandonment' AND activity = 'Create Account' ORDER BY driver_rank",
+    )
+    assert drivers and drivers[0][:2] == ("segment", "no CRM record") and drivers[0][3], drivers
+
+
+def test_funnel_over_the_designed_journey_stops_at_the_goal_stage(sample_run: dict) -> None:
+    """The funnel follows the journey map up to the stage holding the goal; reached never grows."""
+    stages = query(
+        sample_run,
+        "SELECT stage, n_reached, n_continued FROM funnel WHERE dimension = 'all' ORDER BY stage_number",
+    )
+    assert [s for s, _, _ in stages] == ["browse", "basket", "checkout", "purchase"]
+    reached = [n for _, n, _ in stages]
+    assert reached == sorted(reached, reverse=True)
+    assert all(continued == next_reached for (_, _, continued), (_, next_reached, _) in zip(stages, stages[1:]))
+    segments = query(sample_run, "SELECT DISTINCT dimension FROM funnel WHERE dimension <> 'all'")
+    assert {"entry_channel", "platform", "segment"} <= {d for (d,) in segments}
+
+
+def test_emotion_curve_has_its_valley_at_the_unhappy_call(sample_run: dict) -> None:
+    valleys = query(sample_run, "SELECT label FROM emotion_curve WHERE curve = 'touchpoint' AND is_valley")
+    assert any("delivery_delay" in label for (label,) in valleys), valleys
+
+
+def test_report_is_self_contained_and_shows_the_stories(sample_run: dict) -> None:
+    """friction_report.html loads nothing from elsewhere and names what the code found: the top
+    findings, the web order picked up in store (a channel switch) and the shared device."""
+    html = (sample_run["out"] / "friction_report.html").read_text(encoding="utf-8")
+    for external in ('src="http', "src='http", 'href="http', "@import", "url(http"):
+        assert external not in html
+    assert "<script" not in html
+    for touchpoint, in query(sample_run, "SELECT touchpoint FROM friction WHERE friction_rank <= 4"):
+        assert html_escape(touchpoint) in html, touchpoint
+    switches = html.split("Channel switches", 1)[1].split("</table>", 1)[0]
+    assert "Click and Collect Order Placed" in switches and "store: pickup" in switches
+    assert "Shared identifiers set aside" in html and "1 anonymous_id" in html
+
+
+def test_report_renders_with_its_charts_in_chromium(sample_run: dict, tmp_path: Path) -> None:
+    from journeymine.browser import dump_dom, screenshot
+
+    if shutil.which("chromium") is None:
+        pytest.skip("no chromium on this machine (make test installs Debian's chromium when it can)")
+    report = sample_run["out"] / "friction_report.html"
+    dom = dump_dom(report)
+    for heading in ("Journey flow", "Funnel and drop-offs", "Friction findings", "Drivers", "Emotion curve",
+                    "Changes since last run", "Data notes"):
+        assert heading in dom, heading
+    assert dom.count("<svg") >= 8
+    png = screenshot(report, tmp_path / "report.png", width=1280, height=1600)
+    assert png.stat().st_size > 50_000  # a blank page is a few kilobytes

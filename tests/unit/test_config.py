@@ -356,3 +356,19 @@ def test_journey_map_keeps_the_declared_order() -> None:
 def test_bad_mining_settings_name_the_key(change: dict[str, Any], message: str) -> None:
     """Each bad value names its dotted key and what was expected."""
     assert message in error_of(config_with(change))
+
+
+def test_friction_thresholds_are_checked(tmp_path) -> None:
+    """Each friction threshold says what it expected; a bad regular expression is caught at load time."""
+    from journeymine.config import parse_config
+
+    base = {"output_dir": "out", "database": "jm.duckdb",
+            "sources": {"web": {"path": "w/*.jsonl", "preset": "segment", "channel": "web"}}}
+    good = parse_config({**base, "friction": {"low_csat": 1, "long_wait_factor": 1.5}}, base_dir=tmp_path)
+    assert (good.friction.low_csat, good.friction.long_wait_factor) == (1.0, 1.5)
+    with pytest.raises(ConfigError, match=r"friction.low_csat: expected a CSAT score between 1 and 5, found 7"):
+        parse_config({**base, "friction": {"low_csat": 7}}, base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"friction.error_pattern: not a valid regular expression"):
+        parse_config({**base, "friction": {"error_pattern": "(unclosed"}}, base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"friction: unknown key 'threshold'"):
+        parse_config({**base, "friction": {"threshold": 1}}, base_dir=tmp_path)

@@ -1,0 +1,226 @@
+"""Funnels over the designed journey map, and the paths around drop-offs.
+
+`build_funnel` builds `marts.funnel` from `journeys.steps`, `marts.journeys` and
+`journeys.journey_attributes`: per stage of a funnel (the journey map's stages, or an ordered
+list of activities, each its own stage, see `funnel_from_activities`), how many journeys
+reached it, went on to the next stage, dropped out, or may still go on; the drop rate, the
+conversion from the first stage and the median time to the next stage; for the whole funnel
+and per segment of the journey attributes named in `FunnelConfig.breakdown`.
+
+Ordering, as analysts know it from Amplitude and Mixpanel funnels (the SQL header comments
+say the same):
+
+* `loose` ("this order", the default): a journey enters at its first step of stage 1 and
+  reaches stage k+1 at a step of stage k+1 after it reached stage k, within `window_hours`
+  of entering; other steps may come in between.
+* `strict` ("exact order"): in the journey's stage visits (consecutive steps of one stage are
+  one visit; steps in no stage are left out), stage k+1 must directly follow stage k, within
+  `window_hours` of entering.
+
+A journey that has not reached the next stage but still may (it is open and entered less than
+`window_hours` before the data ends) is pending, not dropped.
+
+`build_dropoff_paths` builds `marts.dropoff_paths`: for the touchpoints where most abandoned
+journeys end, the paths that led there and what the customers who came back did next.
+
+`attach_run_outputs` makes a published run's analytics.duckdb the funnel's inputs (for
+`journeymine funnel`), and `format_funnel` prints marts.funnel as a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from journeymine.config import ORDERINGS, DropoffPathConfig, FunnelConfig, JourneyMapConfig, JourneyStage
+from journeymine.conformance import list_stage_activities
+from journeymine.db import Warehouse
+from journeymine.errors import ConfigError, JourneymineError
+
+# the model that finds the stages each journey reached, per ordering
+REACHED_MODELS = {
+    "loose": "journeys/int_funnel_stages_reached_in_order",
+    "strict": "journeys/int_funnel_stages_reached_in_exact_order",
+}
+FUNNEL_INPUTS = (("journeys", "steps"), ("marts", "journeys"), ("journeys", "journey_attributes"))
+DROPOFF_PATH_INPUTS = (("journeys", "steps"), ("marts", "journeys"))
+
+
+
+
+def funnel_from_activities(activities: Sequence[str]) -> tuple[JourneyStage, ...]:
+    """A funnel of activities in order, each its own stage named after it."""
+    if isinstance(activities, str):
+        raise ConfigError(f"funnel stages: expected a list of activities in order, found the text {activities!r}")
+    stages = tuple(JourneyStage(name=activity, activities=(activity,)) for activity in activities)
+    check_stages(stages)
+    return stages
+
+
+def check_stages(stages: Sequence[JourneyStage]) -> None:
+    """Raise ConfigError unless `stages` make a funnel: at least two, named once each, every
+    stage with activities, no activity in two stages."""
+    if len(stages) < 2:
+        raise ConfigError(
+            f"funnel stages: expected at least 2 stages in order, found {len(stages)}"
+            + (f" ({stages[0].name!r})" if stages else "")
+        )
+    owner: dict[str, str] = {}
+    for stage in stages:
+        if not stage.name:
+            raise ConfigError("funnel stages: a stage has an empty name")
+        if not stage.activities or not all(isinstance(a, str) and a for a in stage.activities):
+            raise ConfigError(
+                f"funnel stage {stage.name!r}: expected a non-empty list of activity names, found {stage.activities!r}"
+            )
+        for activity in stage.activities:
+            if activity in owner:
+                where = ("twice" if owner[activity] == stage.name
+                         else f"in stages {owner[activity]!r} and {stage.name!r}")
+                raise ConfigError(f"funnel stages: activity {activity!r} is {where}; an activity belongs to one stage")
+            owner[activity] = stage.name
+    names = [stage.name for stage in stages]
+    if len(set(names)) != len(names):
+        twice = next(name for name in names if names.count(name) > 1)
+        raise ConfigError(f"funnel stages: stage {twice!r} is named twice")
+
+
+def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: FunnelConfig) -> int:
+    """Build `marts.funnel` (and `journeys.funnel_stages_reached`, one row per journey and stage
+    reached) for `stages` in order, counted as `settings` say; return the rows of marts.funnel.
+
+    Activities are matched as the steps name them (after label hygiene). A breakdown attribute
+    no journey has gives no rows (see `available_attributes`).
+    """
+    check_stages(stages)
+    require_tables(wh, FUNNEL_INPUTS, "the funnel")
+    params: dict[str, Any] = {
+        "stage_activities": list_stage_activities(JourneyMapConfig(stages=tuple(stages))),
+        "window_hours": settings.window_hours,
+        "breakdown": list(settings.breakdown),
+        "min_journeys": settings.min_journeys,
+    }
+    wh.build("journeys.funnel_stages_reached", REACHED_MODELS[settings.ordering], params)
+    return wh.build("marts.funnel", "marts/funnel", params)
+
+
+def create_empty_funnel(wh: Warehouse) -> None:
+    """An empty `marts.funnel` with the funnel's columns, for a run without funnel stages (so
+    the output, the analysts' view and the report exist, saying there is no funnel)."""
+    placeholder = (JourneyStage("-", ("\x00stage 1",)), JourneyStage("--", ("\x00stage 2",)))
+    build_funnel(wh, placeholder, FunnelConfig(breakdown=()))
+    wh.execute("DELETE FROM marts.funnel")
+
+
+def available_attributes(wh: Warehouse) -> tuple[str, ...]:
+    """The journey attributes a funnel can be broken down by (in journeys.journey_attributes), sorted."""
+    return tuple(row[0] for row in wh.rows(
+        "SELECT DISTINCT attribute FROM journeys.journey_attributes ORDER BY attribute"
+    ))
+
+
+def build_dropoff_paths(
+    wh: Warehouse, *, n_points: int = 10, n_paths: int = 5, path_length: int = 3, n_examples: int = 5
+) -> int:
+    """Build `marts.dropoff_paths` from `marts.journeys` and `journeys.steps`; return its rows.
+
+    For the `n_points` touchpoints where most abandoned journeys end: the `n_paths` most common
+    last `path_length` steps that led there, and the `n_paths` most common first touchpoints of
+    the customers' next journeys (plus how many did not come back); `n_examples` example
+    abandoned journey ids per row.
+    """
+    for name, value in {"n_points": n_points, "n_paths": n_paths, "path_length": path_length,
+                        "n_examples": n_examples}.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"funnel.dropoff_paths.{name}: expected a whole number >= 1, found {value!r}")
+    require_tables(wh, DROPOFF_PATH_INPUTS, "the drop-off paths")
+    return wh.build("marts.dropoff_paths", "marts/dropoff_paths", {
+        "n_points": n_points, "n_paths": n_paths, "path_length": path_length, "n_examples": n_examples,
+    })
+
+
+def require_tables(wh: Warehouse, tables: Sequence[tuple[str, str]], what: str) -> None:
+    """Raise unless the tables `what` reads exist."""
+    for schema, name in tables:
+        if not wh.table_exists(schema, name):
+            raise JourneymineError(
+                f"{what} needs the table {schema}.{name}, which does not exist; "
+                "build the journeys (and their attributes) first"
+            )
+
+
+def format_funnel(wh: Warehouse, dimension: str = "all") -> str:
+    """marts.funnel as a readable table for one dimension: per segment, each stage with the
+    journeys reached, continued, dropped (and pending), the drop rate and the median time to next."""
+    rows = wh.rows(
+        "SELECT segment, stage, n_reached, n_continued, n_dropped, n_pending, drop_rate, conversion_from_start, "
+        "median_seconds_to_next FROM marts.funnel WHERE dimension = $dimension",
+        {"dimension": dimension},
+    )
+    header = (f"{'stage':<24} {'reached':>9} {'continued':>9} {'dropped':>9} {'pending':>8} "
+              f"{'drop rate':>9} {'of start':>8}  median time to next")
+    lines: list[str] = []
+    segment = None
+    for seg, stage, reached, continued, dropped, pending, rate, conversion, seconds in rows:
+        if seg != segment:
+            segment = seg
+            lines += ([""] if lines else []) + ([f"{dimension} = {seg}"] if dimension != "all" else []) + [header]
+        lines.append(
+            f"{stage[:24]:<24} {reached:>9,} {_count(continued):>9} {_count(dropped):>9} {_count(pending):>8} "
+            f"{_share(rate):>9} {_share(conversion):>8}  {_duration(seconds)}"
+        )
+    return "\n".join(lines)
+
+
+def _count(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _duration(seconds: float | None) -> str:
+    """A duration as people read it: '45 s', '12.5 min', '3.2 h', '2.1 d'; '-' for none."""
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def attach_run_outputs(wh: Warehouse, output_dir: Path, *, template_urls: bool = True) -> tuple[str, ...]:
+    """Make a run's published outputs (`output_dir/analytics.duckdb`, opened read-only) the
+    funnel's inputs in `wh`: views journeys.steps (over its events, one step per event),
+    marts.journeys and journeys.journey_attributes (empty when the run did not publish it).
+    With `template_urls`, activities get the URL templates the run's steps got. Returns the
+    journey attributes available for a breakdown."""
+    database = output_dir / "analytics.duckdb"
+    if not database.is_file():
+        raise JourneymineError(
+            f"no analytics.duckdb in {output_dir}; run `journeymine run` first (the funnel reads a run's outputs)"
+        )
+    wh.execute("ATTACH $path AS run_outputs (READ_ONLY)", {"path": str(database)})
+    published = {row[0] for row in wh.rows(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'run_outputs'"
+    )}
+    for name in ("events", "journeys"):
+        if name not in published:
+            raise JourneymineError(
+                f"{database} has no {name!r} output; the funnel needs the outputs of `journeymine run`"
+            )
+    activity = "jm_template_label(activity)" if template_urls else "activity"
+    wh.execute(
+        "CREATE OR REPLACE VIEW journeys.steps AS "
+        f"SELECT journey_id, customer_id, step_number, channel, {activity} AS activity, occurred_at, event_seq "
+        "FROM run_outputs.events WHERE journey_id IS NOT NULL"
+    )
+    wh.execute("CREATE OR REPLACE VIEW marts.journeys AS SELECT * FROM run_outputs.journeys")
+    attributes = (
+        "SELECT journey_id, attribute, value FROM run_outputs.journey_attributes" if "journey_attributes" in published
+        else "SELECT NULL::VARCHAR AS journey_id, NULL::VARCHAR AS attribute, NULL::VARCHAR AS value WHERE false"
+    )
+    wh.execute(f"CREATE OR REPLACE VIEW journeys.journey_attributes AS {attributes}")
+    return available_attributes(wh)
