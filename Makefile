@@ -36,6 +36,7 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/mining.py
+	$(BIN)/python benchmarks/sort_floor.py
 
 sample: $(STAMP)
 	$(BIN)/journeymine sample --customers 2500 --days 60 --seed 7 --out data/sample
