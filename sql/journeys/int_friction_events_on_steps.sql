@@ -5,7 +5,7 @@
 -- then event_seq), so channel and activity are the step's, named as every mart names them
 -- (after label hygiene); event_activity keeps the event's own label.
 --   is_negative        sentiment <= $negative_sentiment_threshold, or CSAT (attribute 'csat',
---                      1-5) <= $low_csat
+--                      1-5; a value outside the scale is no rating) <= $low_csat
 --   is_rated           the event has a sentiment or a CSAT
 --   is_error           the event's own activity matches $error_pattern (RE2), or its attributes
 --                      hold a non-null 'error'
@@ -21,7 +21,9 @@ with events as (
         occurred_at,
         event_seq,
         sentiment,
-        try_cast(attributes->>'csat' as DOUBLE) as csat,
+        -- a CSAT outside its 1-5 scale is not a rating (as on the emotion curve)
+        case when try_cast(attributes->>'csat' as DOUBLE) between 1 and 5
+            then try_cast(attributes->>'csat' as DOUBLE) end as csat,
         attributes->>'outcome' as outcome,
         attributes->>'error' as error,
         row_number() over (partition by journey_id order by occurred_at, event_seq) as position

@@ -2,17 +2,19 @@
 -- form (journey_id, attribute, value), which funnel breakdowns and friction drivers group by.
 -- Reads marts.journeys, journeys.events_in_journeys (the events' attributes) and
 -- journeys.customer_profiles (customer_id, segment, country from the CRM; empty for
--- `journeymine mine`, whose cases have no customers, see $with_customers).
+-- `journeymine mine`, whose cases have no customers).
 --
 --   entry_channel   the channel of the journey's first step
 --   channels        the channels used, alphabetically ('call_center + web')
 --   platform        channel/OS of the journey's first web or app event with an OS ('app/Android')
 --   device_type     device type of that event ('mobile', 'desktop', 'ios', 'kiosk', ...)
---   segment         the customer's CRM segment, or 'no CRM record' (often: never registered)
+--   segment         the customer's CRM segment (no row without a CRM record)
 --   country         the customer's CRM country (no row without one)
 -- A journey without a value for an attribute has no row for it (a plain event log has no
--- devices), except segment, which says 'no CRM record' when the run has customers at all.
--- Parameters: $with_customers (the run has customers: segment and country rows are written).
+-- devices). "No CRM record" is deliberately not a value: the CRM file is a snapshot taken
+-- after the journeys, and a customer who gave up before registering has none, so as a
+-- driver it would restate the outcome (and for customers, CRM attributes describe who they
+-- are at the snapshot, which drivers state as association, not cause).
 with journeys as (
     select journey_id, customer_id, first_channel, channels from marts.journeys
 ),
@@ -40,9 +42,8 @@ long as (
     union all
     select journey_id, 'device_type', device_type from devices
     union all
-    select journeys.journey_id, 'segment', coalesce(customers.segment, 'no CRM record')
-    from journeys left join customers using (customer_id)
-    where $with_customers
+    select journeys.journey_id, 'segment', customers.segment
+    from journeys join customers using (customer_id)
     union all
     select journeys.journey_id, 'country', customers.country
     from journeys join customers using (customer_id)

@@ -13,7 +13,8 @@
 --   week        one point per ISO week (label: the date of its Monday) from the first to the
 --               last week with any event; a week without scored events is a gap
 -- Measures: n_events / mean_sentiment (events with sentiment), n_rated / mean_csat (events with
--- CSAT), n_scored (events with either), share_negative (sentiment < 0 or CSAT <= 2, among the
+-- CSAT), n_scored (events with either), share_negative (sentiment <= $negative_sentiment_threshold
+-- or CSAT <= $low_csat, friction's thresholds, among the
 -- scored), emotion_score (the mean over scored events of their sentiment and (CSAT - 3) / 2,
 -- both on -1..1, averaged when an event has both).
 -- Valleys and peaks: among a curve's points with at least $min_events scored events, a valley
@@ -23,7 +24,8 @@
 --
 -- Events are matched to steps by position: in journey order (occurred_at, event_seq), step k
 -- covers the next 1 + n_repeats events (label hygiene collapsed its repeats into it).
--- Parameters: $stages, $min_events.
+-- Parameters: $stages, $min_events, $negative_sentiment_threshold and $low_csat (friction's, so
+-- a negative experience means the same on the curve and in the findings).
 with events as (
     select
         journey_id,
@@ -95,7 +97,8 @@ scored as (
         feedback.csat,
         (coalesce(feedback.sentiment, 0) + coalesce((feedback.csat - 3) / 2, 0))
             / ((feedback.sentiment is not null)::INTEGER + (feedback.csat is not null)::INTEGER) as score,
-        coalesce(feedback.sentiment < 0, false) or coalesce(feedback.csat <= 2, false) as is_negative,
+        coalesce(feedback.sentiment <= $negative_sentiment_threshold, false)
+            or coalesce(feedback.csat <= $low_csat, false) as is_negative,
         steps.channel,
         steps.activity,
         coalesce((steps.step_number - 1) / nullif(steps.n_steps - 1, 0), 0) as relative_position,

@@ -3,14 +3,22 @@ conversion moved beyond noise, and the short list of alerts that goes into the r
 
 The previous run is what the output folder holds before this run publishes: its
 friction.parquet, funnel.parquet and run_manifest.json. Both runs see all data loaded so
-far (a nightly run adds the new files), so a change is a change in the cumulative picture.
+far (a nightly run adds the new files), so the previous run's journeys are nearly all in
+this run too: comparing the two cumulative rates would treat one sample as two and dilute a
+new spike in the history. What is compared is what the previous run saw against what was
+added since: the increase in counts (this run's minus the previous run's) over the increase
+in journeys. That is exact for journeys that are new, and an approximation for journeys that
+were still open at the previous run and went on since.
 
 "Beyond noise" is a two-sided two-proportion z-test (pooled), p below `alpha`:
-  * a finding grew when its share of journeys rose by at least `min_relative_change`
-    (relative) with p < alpha; a finding is new when the previous run did not report it
-    (it was under friction.min_journeys, or absent) and it now ranks in the top `top_findings`;
-  * a stage's conversion (n_continued / n_reached, whole funnel) moved when it changed by at
-    least `min_conversion_points` (absolute) with p < alpha.
+  * a finding grew when its share of the journeys added since the previous run is at least
+    `min_relative_change` (relative) above its share before, with p < alpha; a finding is new
+    when the previous run did not report it (it was under friction.min_journeys, or absent)
+    and it now ranks in the top `top_findings`;
+  * a stage's conversion (n_continued / (n_continued + n_dropped), whole funnel: journeys
+    that decided) among the journeys added since moved by at least `min_conversion_points`
+    (absolute) from before, with p < alpha.
+A run without new journeys (the same files again) has nothing to test.
 Alerts: new and grown findings and conversion drops, most important first by journeys
 harmed (a finding's score; for a drop, the change in conversion × the journeys reaching the
 stage), at most `max_alerts`.
@@ -28,6 +36,7 @@ from journeymine.config import ChangeConfig
 from journeymine.db import Warehouse
 
 FINDING_KEY = ["signal", "channel", "activity", "target_channel", "target_activity"]
+FINDING_COLUMNS = ["touchpoint", "n_journeys_affected", "share", "score", "friction_rank"]
 CHANGE_COLUMNS = {
     "kind": "VARCHAR", "subject": "VARCHAR", "before": "DOUBLE", "after": "DOUBLE", "change": "DOUBLE",
     "p_value": "DOUBLE", "is_alert": "BOOLEAN", "alert_rank": "INTEGER", "message": "VARCHAR",
@@ -67,11 +76,10 @@ def alerts(wh: Warehouse) -> list[str]:
 
 
 def friction_changes(before: pd.DataFrame, after: pd.DataFrame, settings: ChangeConfig) -> pd.DataFrame:
-    """New, grown, shrunk and gone friction findings, by share of all journeys."""
+    """New, grown, shrunk and gone friction findings: a finding's share of the journeys added
+    since the previous run against its share before."""
     rows = []
-    before = _keyed(before)
-    after = _keyed(after)
-    merged = after.merge(before, on="key", how="outer", suffixes=("", "_before"), indicator="presence")
+    merged = _keyed(after).merge(_keyed(before), on="key", how="outer", suffixes=("", "_before"), indicator="presence")
     for r in merged.itertuples(index=False):
         touchpoint = r.touchpoint if isinstance(r.touchpoint, str) else r.touchpoint_before
         subject = f"{r.signal if isinstance(r.signal, str) else r.signal_before}: {touchpoint}"
@@ -85,37 +93,51 @@ def friction_changes(before: pd.DataFrame, after: pd.DataFrame, settings: Change
             rows.append(_change("gone_finding", subject, r.share_before, None, None,
                                 message=f"no longer reported: {subject}"))
             continue
-        n_before, n_after = _total(r.n_journeys_affected_before, r.share_before), _total(r.n_journeys_affected, r.share)
-        p = two_proportion_p(int(r.n_journeys_affected_before), n_before, int(r.n_journeys_affected), n_after)
-        relative = r.share / r.share_before - 1 if r.share_before else math.inf
+        k_before, n_before = int(r.n_journeys_affected_before), _total(r.n_journeys_affected_before, r.share_before)
+        k_new = max(int(r.n_journeys_affected) - k_before, 0)
+        n_new = _total(r.n_journeys_affected, r.share) - n_before
+        if n_new <= 0:
+            continue
+        was, now = k_before / n_before, k_new / n_new
+        p = two_proportion_p(k_before, n_before, k_new, n_new)
+        relative = now / was - 1 if was else math.inf
         if p < settings.alpha and abs(relative) >= settings.min_relative_change:
             kind = "grown_finding" if relative > 0 else "shrunk_finding"
             rows.append(_change(
-                kind, subject, r.share_before, r.share, p, score=r.score, rank=r.friction_rank,
-                message=f"{'grew' if relative > 0 else 'shrank'}: {subject}, {r.share_before:.1%} → {r.share:.1%} "
-                        f"of journeys ({relative:+.0%}, p = {_p_text(p)})",
+                kind, subject, was, now, p, score=r.score, rank=r.friction_rank,
+                message=f"{'grew' if relative > 0 else 'shrank'}: {subject}, {now:.1%} of the {n_new:,} journeys "
+                        f"since the previous run against {was:.1%} before ({relative:+.0%}, p = {_p_text(p)})",
             ))
     return pd.DataFrame(rows)
 
 
 def funnel_changes(before: pd.DataFrame, after: pd.DataFrame, settings: ChangeConfig) -> pd.DataFrame:
-    """Stages of the whole funnel whose conversion to the next stage moved beyond noise."""
+    """Stages of the whole funnel whose conversion to the next stage, among the journeys that
+    decided since the previous run, moved beyond noise from before."""
+    if before.empty or after.empty:
+        return pd.DataFrame()
     key = ["stage_number", "stage"]
     whole = [f[(f["dimension"] == "all") & (f["n_reached"] > 0)] for f in (before, after)]
-    # the last stage has no next stage to convert to
     merged = whole[1].merge(whole[0], on=key, suffixes=("", "_before"))
+    # the last stage has no next stage to convert to
     merged = merged[merged["stage_number"] < after["stage_number"].max()]
     rows = []
     for r in merged.itertuples(index=False):
-        was, now = r.n_continued_before / r.n_reached_before, r.n_continued / r.n_reached
-        p = two_proportion_p(int(r.n_continued_before), int(r.n_reached_before), int(r.n_continued), int(r.n_reached))
+        k_before, n_before = int(r.n_continued_before), int(r.n_continued_before + r.n_dropped_before)
+        k_new = max(int(r.n_continued) - k_before, 0)
+        n_new = int(r.n_continued + r.n_dropped) - n_before
+        if n_before <= 0 or n_new <= 0:
+            continue
+        was, now = k_before / n_before, min(k_new / n_new, 1.0)
+        p = two_proportion_p(k_before, n_before, min(k_new, n_new), n_new)
         if p < settings.alpha and abs(now - was) >= settings.min_conversion_points:
             direction = "dropped" if now < was else "rose"
             rows.append(_change(
                 "conversion_dropped" if now < was else "conversion_rose", f"stage {r.stage}", was, now, p,
-                score=abs(now - was) * r.n_reached,  # journeys lost (or won) at this stage
-                message=f"conversion after stage {r.stage} {direction}: {was:.1%} → {now:.1%} "
-                        f"({100 * (now - was):+.1f} points, p = {_p_text(p)})",
+                score=abs(now - was) * n_new,  # journeys lost (or won) at this stage since the previous run
+                message=f"conversion after stage {r.stage} {direction}: {now:.1%} of the {n_new:,} journeys "
+                        f"since the previous run against {was:.1%} before ({100 * (now - was):+.1f} points, "
+                        f"p = {_p_text(p)})",
             ))
     return pd.DataFrame(rows)
 
@@ -153,8 +175,11 @@ def _change(kind: str, subject: str, before: float | None, after: float | None, 
 
 
 def _keyed(findings: pd.DataFrame) -> pd.DataFrame:
-    findings = findings.copy()
-    findings["key"] = findings[FINDING_KEY].astype("string").fillna("").agg("|".join, axis=1)
+    """The findings with one text key per finding (signal, touchpoint, target); an empty
+    frame keeps the columns the comparison reads."""
+    findings = findings.reindex(columns=list(dict.fromkeys([*findings.columns, *FINDING_KEY, *FINDING_COLUMNS])))
+    keys = findings[FINDING_KEY].astype("string").fillna("")
+    findings["key"] = ["|".join(values) for values in keys.itertuples(index=False)]
     return findings
 
 

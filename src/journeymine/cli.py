@@ -86,15 +86,17 @@ def _parser() -> argparse.ArgumentParser:
     funnel.add_argument("--out", type=Path, help="a run's output folder (default: the config's output_dir)")
     funnel.add_argument("--stage", action="append", default=[], metavar="ACTIVITY",
                         help="an activity, in funnel order (repeat: at least 2)")
-    funnel.add_argument("--config", type=Path, help="use this config's journey_map stages (and its label hygiene)")
-    funnel.add_argument("--window-hours", type=float, default=168.0, metavar="HOURS",
+    funnel.add_argument("--config", type=Path,
+                        help="the run's config: the funnel of the run (its funnel stages or journey map up to the goal "
+                        "stage, its label hygiene, and its funnel settings as defaults of the options below)")
+    funnel.add_argument("--window-hours", type=float, metavar="HOURS",
                         help="a later stage counts when reached within this many hours of entering (default: 168)")
-    funnel.add_argument("--ordering", choices=("loose", "strict"), default="loose",
+    funnel.add_argument("--ordering", choices=("loose", "strict"),
                         help="loose: other steps may come in between (default); "
                         "strict: each stage directly follows the one before")
     funnel.add_argument("--by", action="append", default=[], metavar="ATTRIBUTE",
                         help="break down by a journey attribute, e.g. platform or segment (repeatable)")
-    funnel.add_argument("--min-journeys", type=_positive, default=10, metavar="N",
+    funnel.add_argument("--min-journeys", type=_positive, metavar="N",
                         help="show a segment only when at least N of its journeys entered (default: 10)")
     funnel.set_defaults(handler=_funnel)
 
@@ -161,26 +163,19 @@ def _mine(args: argparse.Namespace) -> int:
 def _funnel(args: argparse.Namespace) -> int:
     from journeymine.config import FunnelConfig, LabelConfig
     from journeymine.db import Warehouse
-    from journeymine.funnel import (
-        attach_run_outputs,
-        build_funnel,
-        format_funnel,
-        funnel_from_activities,
-    )
+    from journeymine.funnel import attach_run_outputs, build_funnel, choose_stages, format_funnel, funnel_from_activities
     from journeymine.mining import label_activities, label_journey_map
 
     if args.stage and args.config:
-        raise JourneymineError("give the stages either with --stage or from --config's journey_map, not both")
+        raise JourneymineError("give the stages either with --stage or from --config (the run's funnel), not both")
     config = load_config(args.config) if args.config else None
-    if config is not None and not config.journey_map.stages:
-        raise JourneymineError(f"{args.config} has no journey_map stages; give the stages with --stage")
+    if config is not None and not config.journey_map.stages and not config.funnel.stages:
+        raise JourneymineError(f"{args.config} has no funnel.stages or journey_map stages; give the stages with --stage")
     out = args.out or (config.output_dir if config else None)
     if out is None:
         raise JourneymineError("give the run's output folder with --out (or a config with --config)")
-    if not args.window_hours > 0:
+    if args.window_hours is not None and not args.window_hours > 0:
         raise JourneymineError(f"--window-hours: expected a positive number of hours, found {args.window_hours:g}")
-    settings = FunnelConfig(window_hours=args.window_hours, ordering=args.ordering, breakdown=tuple(dict.fromkeys(args.by)),
-                              min_journeys=args.min_journeys)
     labels = config.labels if config else LabelConfig()
     with Warehouse(":memory:") as wh:
         available = attach_run_outputs(wh, out, template_urls=labels.template_urls)
@@ -191,8 +186,20 @@ def _funnel(args: argparse.Namespace) -> int:
                 + (f"expected one of {', '.join(available)}" if available
                    else "this run published no journey attributes")
             )
-        if config is not None:
-            stages = label_journey_map(wh, config.journey_map, labels).stages
+        # the config's funnel settings (or the defaults) unless an option says otherwise
+        base = config.funnel if config else FunnelConfig()
+        settings = FunnelConfig(
+            window_hours=args.window_hours if args.window_hours is not None else base.window_hours,
+            ordering=args.ordering or base.ordering,
+            breakdown=tuple(dict.fromkeys(args.by)),
+            min_journeys=args.min_journeys if args.min_journeys is not None else base.min_journeys,
+        )
+        if config is not None:  # the run's own funnel (journeymine.funnel.choose_stages)
+            stages = choose_stages(
+                label_journey_map(wh, config.journey_map, labels),
+                label_activities(wh, config.funnel.stages, labels),
+                label_activities(wh, config.journeys.goal_activities, labels),
+            )
         else:
             stages = funnel_from_activities(label_activities(wh, args.stage, labels))
         build_funnel(wh, stages, settings)

@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import duckdb
 import yaml
 
 from journeymine.errors import ConfigError
-from journeymine.schema import FORMATS, IDENTIFIER_KINDS, MAPPED_FIELDS, PRESET_CHANNELS, PRESET_FORMATS
+from journeymine.schema import (
+    FORMATS, IDENTIFIER_KINDS, JOURNEY_ATTRIBUTES, MAPPED_FIELDS, PRESET_CHANNELS, PRESET_FORMATS,
+)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
@@ -108,8 +111,9 @@ class FrictionConfig:
     negative_sentiment_threshold: float = -0.3
     # ... and so is one with a CSAT (attribute 'csat', 1..5) at or below this
     low_csat: float = 2.0
-    # an event whose activity matches this (RE2 regular expression) is an error
-    error_pattern: str = r"(?i)\b(error|failed|failure|declined)\b"
+    # an event whose activity matches this (RE2 regular expression, as DuckDB runs it) is an
+    # error; words are delimited by anything but a letter, so 'payment_declined' matches
+    error_pattern: str = r"(?i)(^|[^a-z])(error|failed|failure|declined)([^a-z]|$)"
     # the smallest finding reported, and the fewest transitions that give a transition a usual wait
     min_journeys: int = 10
     # example journey ids per finding
@@ -158,6 +162,7 @@ class FunnelConfig:
             )
         if len(set(self.breakdown)) != len(self.breakdown):
             raise ConfigError(f"funnel.breakdown: an attribute is named twice in {list(self.breakdown)!r}")
+        _known_attributes(self.breakdown, "funnel.breakdown")
         if isinstance(self.min_journeys, bool) or not isinstance(self.min_journeys, int) or self.min_journeys < 1:
             raise ConfigError(f"funnel.min_journeys: expected a whole number >= 1, found {self.min_journeys!r}")
         object.__setattr__(self, "window_hours", float(hours))
@@ -189,6 +194,7 @@ class DriverConfig:
             raise ConfigError(f"drivers.alpha: expected a false discovery rate between 0 and 1, found {self.alpha!r}")
         if isinstance(self.attributes, str) or not all(isinstance(a, str) and a for a in self.attributes):
             raise ConfigError(f"drivers.attributes: expected a list of journey attribute names, found {self.attributes!r}")
+        _known_attributes(self.attributes, "drivers.attributes")
         object.__setattr__(self, "attributes", tuple(self.attributes))
 
 
@@ -483,10 +489,12 @@ def _friction(spec: Any) -> FrictionConfig:
         return _number(spec.get(key, getattr(defaults, key)), f"{where}.{key}", what, **limits)
 
     pattern = _str(spec.get("error_pattern", defaults.error_pattern), f"{where}.error_pattern")
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(f"{where}.error_pattern: not a valid regular expression ({exc}): {pattern!r}") from exc
+    try:  # checked by the engine that runs it: DuckDB's RE2, not Python's re
+        duckdb.connect().execute("SELECT regexp_matches('', $pattern)", {"pattern": pattern}).fetchall()
+    except duckdb.Error as exc:
+        raise ConfigError(
+            f"{where}.error_pattern: not a valid RE2 regular expression ({str(exc).splitlines()[0]}): {pattern!r}"
+        ) from exc
     return FrictionConfig(
         call_switch_window_hours=number("call_switch_window_hours", "a positive number of hours", above=0),
         repeat_contact_window_days=number("repeat_contact_window_days", "a positive number of days", above=0),
@@ -511,6 +519,9 @@ def _funnel(spec: Any) -> FunnelConfig:
     stages = spec.get("stages", [])
     if not isinstance(stages, list) or not all(isinstance(a, str) and a for a in stages) or len(stages) == 1:
         raise ConfigError(f"{where}.stages: expected a list of at least 2 activity names in order, found {stages!r}")
+    if len(set(stages)) != len(stages):
+        twice = next(a for a in stages if stages.count(a) > 1)
+        raise ConfigError(f"{where}.stages: activity {twice!r} is named twice; each stage is one activity, once")
     breakdown = spec.get("breakdown", list(defaults.breakdown))
     if not isinstance(breakdown, list):
         raise ConfigError(f"{where}.breakdown: expected a list of journey attribute names, found {breakdown!r}")
@@ -653,6 +664,14 @@ def _journey_map(spec: Any) -> JourneyMapConfig:
 
 
 # --- small checkers: each raises ConfigError naming the key and what was expected ---------
+
+
+def _known_attributes(names: Any, where: str) -> None:
+    unknown = [name for name in names if name not in JOURNEY_ATTRIBUTES]
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown journey attribute {unknown[0]!r}; expected any of {', '.join(JOURNEY_ATTRIBUTES)}"
+        )
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:

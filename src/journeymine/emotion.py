@@ -34,7 +34,10 @@ from journeymine.errors import JourneymineError
 INPUT_TABLES = (("journeys", "events_in_journeys"), ("journeys", "steps"))
 
 
-def build_emotion_curve(wh: Warehouse, stages: Sequence[JourneyStage], *, min_events: int = 10) -> int:
+def build_emotion_curve(
+    wh: Warehouse, stages: Sequence[JourneyStage], *, min_events: int = 10,
+    negative_sentiment_threshold: float = -0.3, low_csat: float = 2.0,
+) -> int:
     """Build `marts.emotion_curve` from journeys.events_in_journeys and journeys.steps, with the
     stage curve over `stages` (in intended order); return its number of rows (points)."""
     if min_events < 1:
@@ -46,7 +49,8 @@ def build_emotion_curve(wh: Warehouse, stages: Sequence[JourneyStage], *, min_ev
             )
     return wh.build(
         "marts.emotion_curve", "marts/emotion_curve",
-        {"stages": list_stages(stages), "min_events": min_events},
+        {"stages": list_stages(stages), "min_events": min_events,
+         "negative_sentiment_threshold": negative_sentiment_threshold, "low_csat": low_csat},
     )
 
 

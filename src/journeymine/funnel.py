@@ -105,6 +105,21 @@ def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: Funnel
     return wh.build("marts.funnel", "marts/funnel", params)
 
 
+def choose_stages(
+    journey_map: JourneyMapConfig, funnel_activities: Sequence[str], goal_activities: Sequence[str]
+) -> tuple[JourneyStage, ...]:
+    """The stages of a run's funnel: `funnel_activities` (funnel.stages, each its own stage) as
+    given, or else the journey map's stages up to the first one holding a goal activity (a
+    journey ends at its goal, so a later stage is reached only through a goal, as a pickup
+    after a click-and-collect order, and would show as a drop of nearly everyone). Names are
+    as the steps name them (label them with journeymine.mining first)."""
+    if funnel_activities:
+        return funnel_from_activities(funnel_activities)
+    goals = set(goal_activities)
+    ends = next((i for i, stage in enumerate(journey_map.stages) if goals & set(stage.activities)), None)
+    return journey_map.stages if ends is None else journey_map.stages[: ends + 1]
+
+
 def create_empty_funnel(wh: Warehouse) -> None:
     """An empty `marts.funnel` with the funnel's columns, for a run without funnel stages (so
     the output, the analysts' view and the report exist, saying there is no funnel)."""

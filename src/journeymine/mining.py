@@ -212,7 +212,7 @@ def build_journey_attributes(wh: Warehouse) -> int:
         else "SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS segment, NULL::VARCHAR AS country WHERE false"
     )
     wh.execute(f"CREATE OR REPLACE VIEW journeys.customer_profiles AS {profiles}")
-    return wh.build("journeys.journey_attributes", "journeys/int_journey_attributes", {"with_customers": with_customers})
+    return wh.build("journeys.journey_attributes", "journeys/int_journey_attributes")
 
 
 def discover_model(wh: Warehouse, settings: MiningConfig, out_dir: Path) -> ModelResult:

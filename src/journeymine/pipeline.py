@@ -31,7 +31,7 @@ from journeymine.drivers import find_drivers
 from journeymine.emotion import build_emotion_curve
 from journeymine.export import export_ocel, export_xes
 from journeymine.friction import find_friction
-from journeymine.funnel import build_dropoff_paths, build_funnel, create_empty_funnel, funnel_from_activities
+from journeymine.funnel import build_dropoff_paths, build_funnel, choose_stages, create_empty_funnel
 from journeymine.ingest import create_meta_tables
 from journeymine.publish import build_manifest, publish_manifest, write_outputs
 from journeymine.report_data import write_run_report
@@ -188,23 +188,23 @@ def mine_journeys(config: Config) -> StepResult:
             wh, n_points=paths.n_points, n_paths=paths.n_paths, path_length=paths.path_length,
             n_examples=paths.n_examples,
         )
-        details["n_emotion_points"] = build_emotion_curve(wh, journey_map.stages, min_events=config.emotion.min_events)
+        details["n_emotion_points"] = build_emotion_curve(
+            wh, journey_map.stages, min_events=config.emotion.min_events,
+            negative_sentiment_threshold=config.friction.negative_sentiment_threshold, low_csat=config.friction.low_csat,
+        )
         details["n_changes"] = compare_with_previous(wh, config.output_dir, config.changes)
         details["process_model"] = mining.discover_model(wh, config.mining, config.output_dir).to_dict()
     return result[0]
 
 
 def build_run_funnel(wh: Warehouse, config: Config, journey_map: JourneyMapConfig) -> dict[str, Any]:
-    """marts.funnel over `funnel.stages` (activities) or else the journey map's stages, up to
-    the first stage that holds a goal activity: a journey ends at its goal, so a stage after it
-    (the sample's `service`) is never reached in the same journey and would show as a 100 %
-    drop. An empty funnel when there are not two stages. Returns what the manifest says of it."""
-    if config.funnel.stages:
-        stages = funnel_from_activities(mining.label_activities(wh, config.funnel.stages, config.labels))
-    else:
-        goals = set(mining.label_activities(wh, config.journeys.goal_activities, config.labels))
-        ends = next((i for i, stage in enumerate(journey_map.stages) if goals & set(stage.activities)), None)
-        stages = journey_map.stages if ends is None else journey_map.stages[: ends + 1]
+    """marts.funnel over the stages `funnel.choose_stages` picks (funnel.stages, or the journey
+    map's up to its goal stage); an empty funnel when there are not two. Returns what the
+    manifest says of it."""
+    stages = choose_stages(
+        journey_map, mining.label_activities(wh, config.funnel.stages, config.labels),
+        mining.label_activities(wh, config.journeys.goal_activities, config.labels),
+    )
     if len(stages) < 2:
         create_empty_funnel(wh)
         log.info("funnel: fewer than two stages (journey_map or funnel.stages); the funnel output is empty")

@@ -34,12 +34,15 @@ WHY_EMPTY = {
     "variants": "No paths to draw: this run has no journeys.",
     "funnel": "No funnel: stages come from the designed journey (journey_map.stages in the config), "
               "and this run has none; a plain event log has none either.",
-    "dropoff_paths": "No drop-off paths: no journey was abandoned at a touchpoint.",
-    "friction": "No friction findings: no signal reached friction.min_journeys journeys.",
+    "dropoff_paths": "No drop-off paths: no journey was abandoned at a touchpoint, or this run does not trace "
+                     "them (journeymine mine).",
+    "friction": "No friction findings: no signal reached friction.min_journeys journeys, or this run does not "
+                "look for friction (journeymine mine mines paths only; journeymine run finds friction).",
     "drivers": "No drivers: there are no findings, or the journeys carry no customer attributes "
                "(segment, country, device) to compare.",
     "emotion": "No emotion curve: the events carry no sentiment score or CSAT rating.",
-    "changes": "First run: nothing to compare.",
+    "changes": "Nothing to compare: this is the first run into this output folder, or one that keeps no "
+               "history (journeymine mine).",
 }
 
 
@@ -467,10 +470,12 @@ def _notes_section(data: ReportData, layout: SankeyLayout | None) -> str:
     if not is_missing(run.get("n_read")):
         share = run.get("n_rejected", 0) / run["n_read"] if run["n_read"] else 0
         notes.append(f"{fmt_int(run['n_read'])} rows read, {fmt_int(run.get('n_rejected'))} rejected "
-                     f"({fmt_pct(share)}); rejects.parquet gives each one's file, line and reason.")
+                     f"({fmt_pct(share)}); rejects.parquet (log_rejects.parquet for journeymine mine) gives "
+                     "each one's place in the input and the reason.")
     if not is_missing(run.get("n_open")):
         notes.append(f"{fmt_int(run['n_open'])} journeys are still open (within the inactivity window at the end "
-                     "of the data) and left out of every conversion rate.")
+                     "of the data): left out of the conversion rates of paths and findings; the funnel counts "
+                     "them as pending while they may still reach the next stage.")
     if layout is not None:
         notes.append(f"The journey flow shows the top {layout.n_paths} paths, {fmt_pct(layout.coverage)} of "
                      f"journeys; the other {fmt_int(layout.total - layout.n_top)} are drawn as other paths.")

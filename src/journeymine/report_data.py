@@ -86,10 +86,9 @@ def data_notes(wh: Warehouse, manifest: dict[str, Any]) -> list[str]:
     """Sentences on what the numbers rest on: rows rejected and why, shared identifiers set
     aside, label hygiene, the process model's coverage."""
     notes = []
-    n_read, n_rejected = manifest.get("n_read"), manifest.get("n_rejected")
-    if n_read is not None:
-        notes.append(f"{n_read:,} input rows read, {n_read - (n_rejected or 0):,} kept, {n_rejected or 0:,} rejected"
-                     " (rejects.parquet says which and why).")
+    if manifest.get("command") == "mine":
+        notes.append("journeymine mine mines the paths, the journey graph and the drop-offs of a plain event log; "
+                     "friction, drivers, the funnel, the emotion curve and changes come from journeymine run.")
     if wh.table_exists("staged", "rejects"):
         reasons = wh.rows(
             "SELECT split_part(reason, ':', 1) AS why, count(*) AS n FROM staged.rejects GROUP BY why ORDER BY n DESC, why"

@@ -102,6 +102,10 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 OUTCOMES: tuple[str, ...] = ("converted", "abandoned", "open")
 
+# Journey attributes (sql/journeys/int_journey_attributes.sql): what funnels break down by and
+# drivers test.
+JOURNEY_ATTRIBUTES: tuple[str, ...] = ("entry_channel", "channels", "platform", "device_type", "segment", "country")
+
 # The report written beside the outputs on every run.
 REPORT_FILE = "friction_report.html"
 

@@ -48,7 +48,7 @@ def test_the_first_run_only_saw_the_weeks_before(two_runs: dict) -> None:
 
 def test_payment_error_is_an_alert_of_the_run_after_it(two_runs: dict) -> None:
     alerts = two_runs["after"]["alerts"]
-    assert any("Checkout Payment" in alert for alert in alerts), alerts
+    assert any("digital_to_call: Checkout Payment" in alert and "payment_issue" in alert for alert in alerts), alerts
     manifest = json.loads((two_runs["out"] / "run_manifest.json").read_text(encoding="utf-8"))
     assert manifest["alerts"] == alerts
 

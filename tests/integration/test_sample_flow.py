@@ -247,10 +247,13 @@ def test_every_call_abandoned_in_the_queue_is_a_friction_journey(sample_run: dic
 
 
 def test_findings_carry_evidence_and_their_conversion_impact(sample_run: dict) -> None:
-    rows = query(sample_run, "SELECT evidence, conversion_impact, score FROM friction WHERE friction_rank <= $n",
-                 {"n": TOP})
-    assert all(evidence for evidence, _, _ in rows)
-    assert [score for _, _, score in rows] == sorted((score for _, _, score in rows), reverse=True)
+    rows = query(sample_run, "SELECT evidence, conversion_impact, conversion_rate_with, conversion_rate_without, score "
+                             "FROM friction WHERE friction_rank <= $n", {"n": TOP})
+    assert all(evidence for evidence, *_ in rows)
+    for _, impact, with_it, without_it, _ in rows:
+        if with_it is not None and without_it is not None:
+            assert impact == pytest.approx(without_it - with_it)
+    assert [score for *_, score in rows] == sorted((score for *_, score in rows), reverse=True)
 
 
 def test_account_creation_drop_off_shows_the_path_that_led_there(sample_run: dict) -> None:
@@ -262,14 +265,19 @@ def test_account_creation_drop_off_shows_the_path_that_led_there(sample_run: dic
     assert path[-1] == "Create Account (web)" and "Checkout Started (web)" in path, path
 
 
-def test_account_creation_drop_off_is_driven_by_customers_without_an_account(sample_run: dict) -> None:
-    """Drivers: journeys without a CRM record (no account yet) are over-represented among the drop-offs."""
-    drivers = query(
-        sample_run,
-        "SELECT attribute, value, lift, is_significant FROM friction_drivers "
-        "WHERE signal = 'abandonment' AND activity = 'Create Account' ORDER BY driver_rank",
-    )
-    assert drivers and drivers[0][:2] == ("segment", "no CRM record") and drivers[0][3], drivers
+def test_drivers_are_over_represented_segments_with_their_statistics(sample_run: dict) -> None:
+    """Every driver is over-represented (lift = rate with / rate without > 1) and significant
+    exactly when its q-value is under drivers.alpha; the app checkout loop, which the sample
+    plants for every OS alike, has no significant platform driver."""
+    drivers = query(sample_run, "SELECT lift, rate_with_value, rate_without_value, q_value, is_significant, "
+                                "signal, channel, activity, attribute FROM friction_drivers")
+    assert drivers
+    for lift, with_value, without_value, q_value, is_significant, *_ in drivers:
+        assert with_value > without_value and lift > 1
+        if without_value > 0:
+            assert lift == pytest.approx(with_value / without_value)
+        assert is_significant == (q_value <= 0.05)
+    assert not [d for d in drivers if d[4] and d[5:] == ("loop", "app", "Checkout Shipping", "platform")]
 
 
 def test_funnel_over_the_designed_journey_stops_at_the_goal_stage(sample_run: dict) -> None:
@@ -318,3 +326,15 @@ def test_report_renders_with_its_charts_in_chromium(sample_run: dict, tmp_path: 
     assert dom.count("<svg") >= 8
     png = screenshot(report, tmp_path / "report.png", width=1280, height=1600)
     assert png.stat().st_size > 50_000  # a blank page is a few kilobytes
+
+
+def test_funnel_command_with_the_config_reproduces_the_runs_funnel(sample_run: dict, capsys) -> None:
+    """`journeymine funnel --config` counts the same stages and journeys as the run's funnel output."""
+    from journeymine.cli import main
+
+    assert main(["funnel", "--config", str(sample_run["config"])]) == 0
+    printed = capsys.readouterr().out
+    for stage, n_reached in query(sample_run, "SELECT stage, n_reached FROM funnel WHERE dimension = 'all'"):
+        line = next(line for line in printed.splitlines() if line.strip().startswith(stage))
+        assert f"{n_reached:,}" in line, (stage, n_reached, line)
+    assert "service" not in printed

@@ -288,6 +288,7 @@ def test_error_event_by_name_or_error_attribute(warehouse: Warehouse, make_table
         J("e2", "abandoned", ["web:Cart", "web:Payment Failed"]),
         J("e3", "converted", ["app:Card DECLINED", "app:Order Completed"]),
         J("e4", "abandoned", ["web:Cart", "web:Payment"], attributes=[None, {"error": "card_expired"}]),
+        J("e5", "abandoned", ["web:Cart", "call_center:call: payment_declined"]),  # snake_case still a word
         J("n1", "converted", ["web:Cart", "web:Payment", "web:Order Completed"],
           attributes=[None, {"error": None}, None]),
         J("n2", "converted", ["web:Cart", "web:Payment", "web:Order Completed"]),
@@ -295,7 +296,8 @@ def test_error_event_by_name_or_error_attribute(warehouse: Warehouse, make_table
     ])
     findings = friction(warehouse, make_table)
     assert found(findings, "error_event") == {
-        "Payment Failed (web)": ["e1", "e2"], "Card DECLINED (app)": ["e3"], "Payment (web)": ["e4"]}
+        "Payment Failed (web)": ["e1", "e2"], "Card DECLINED (app)": ["e3"], "Payment (web)": ["e4"],
+        "call: payment_declined (call_center)": ["e5"]}
     payment = next(f for f in of_signal(findings, "error_event") if f["activity"] == "Payment")
     assert payment["score"] == 1.0 and payment["score_basis"] == "journeys that hit an error"
     assert payment["evidence"] == "33% of journeys at this step; converted 0% vs 100% without"
@@ -457,3 +459,15 @@ def test_friction_hits_hold_one_row_per_journey_and_finding(warehouse: Warehouse
         ("j1", "ann", "digital_to_call", "web", "Help", "call_center", "call: help", 1, 7200.0),
         ("j1", "ann", "loop", "web", "Shipping", "web", "Cart", 2, None),
     ]
+
+
+def test_a_csat_outside_its_scale_is_no_rating(warehouse: Warehouse, make_table, given_journeys) -> None:
+    """CSAT is 1-5: a 0 (a system's "not asked") or a 7 is neither negative nor a rating."""
+    given_journeys([
+        J("z1", "converted", [call("orders")], attributes=[{"csat": 0}]),
+        J("z2", "converted", [call("orders")], attributes=[{"csat": 7}]),
+        J("r1", "converted", [call("orders")], attributes=[{"csat": 1}]),
+    ])
+    findings = friction(warehouse, make_table)
+    assert found(findings, "negative_sentiment") == {"call: orders (call_center)": ["r1"]}
+    assert of_signal(findings, "negative_sentiment")[0]["evidence"].startswith("mean CSAT 1.0")

@@ -53,25 +53,51 @@ def test_a_finding_absent_before_is_new_and_one_that_disappeared_is_gone() -> No
     assert got.loc["gone_finding", "subject"] == "loop: Cart (web)"
 
 
-def test_a_finding_grows_only_beyond_noise() -> None:
-    """Share 5% → 10% on 1000 journeys each is a change; 5.0% → 5.5% is noise."""
+def test_a_finding_grows_only_beyond_noise_among_the_journeys_added_since() -> None:
+    """5% of 1,000 journeys before; 50 of the 100 journeys added since is growth, 5 of 100 is not."""
     before = pd.DataFrame([finding("loop", "Cart", 50, 1000), finding("abandonment", "Create Account", 50, 1000)])
-    after = pd.DataFrame([finding("loop", "Cart", 100, 1000), finding("abandonment", "Create Account", 55, 1000)])
+    after = pd.DataFrame([finding("loop", "Cart", 100, 1100), finding("abandonment", "Create Account", 55, 1100)])
     got = friction_changes(before, after, ChangeConfig())
     assert got[["kind", "subject"]].to_dict("records") == [{"kind": "grown_finding", "subject": "loop: Cart (web)"}]
-    assert got.loc[0, "before"] == pytest.approx(0.05)
-    assert got.loc[0, "after"] == pytest.approx(0.10)
+    assert (got.loc[0, "before"], got.loc[0, "after"]) == (pytest.approx(0.05), pytest.approx(0.5))
     assert got.loc[0, "p_value"] < 0.001
 
 
+def test_a_one_night_spike_is_not_diluted_by_the_history_both_runs_share() -> None:
+    """100 of 5,000 journeys before, then 30 of the 100 new ones: cumulative shares (2.0% → 2.5%)
+    would hide it, the journeys added since (30% against 2%) do not."""
+    got = friction_changes(pd.DataFrame([finding("loop", "Cart", 100, 5000)]),
+                           pd.DataFrame([finding("loop", "Cart", 130, 5100)]), ChangeConfig())
+    assert got["kind"].tolist() == ["grown_finding"]
+    assert got.loc[0, "after"] == pytest.approx(0.3)
+
+
+def test_the_same_files_again_change_nothing() -> None:
+    same = pd.DataFrame([finding("loop", "Cart", 100, 5000)])
+    assert friction_changes(same, same, ChangeConfig()).empty
+    stages = pd.DataFrame([stage(1, "browse", 1000, 600), stage(2, "buy", 600, 0)])
+    assert funnel_changes(stages, stages, ChangeConfig()).empty
+
+
+def test_a_run_without_findings_before_or_after_compares_without_failing() -> None:
+    """No findings in one of the runs (e.g. a small night under friction.min_journeys): all new, or all gone."""
+    some = pd.DataFrame([finding("loop", "Cart", 50, 1000)])
+    none = pd.DataFrame(columns=list(some.columns))
+    assert friction_changes(none, some, ChangeConfig())["kind"].tolist() == ["new_finding"]
+    assert friction_changes(some, none, ChangeConfig())["kind"].tolist() == ["gone_finding"]
+    assert friction_changes(none, none, ChangeConfig()).empty
+    assert friction_changes(pd.DataFrame(), some, ChangeConfig())["kind"].tolist() == ["new_finding"]
+
+
 def test_stage_conversion_moves_only_beyond_noise_and_the_last_stage_is_left_out() -> None:
+    """Among the journeys that decided since: browse 60 of 100 (as before, 60%): no change;
+    checkout 20 of 60 (33%, against 80% before): a drop."""
     before = pd.DataFrame([stage(1, "browse", 1000, 600), stage(2, "checkout", 600, 480), stage(3, "purchase", 480, 0)])
-    after = pd.DataFrame([stage(1, "browse", 1000, 610), stage(2, "checkout", 600, 360), stage(3, "purchase", 360, 0)])
+    after = pd.DataFrame([stage(1, "browse", 1100, 660), stage(2, "checkout", 660, 500), stage(3, "purchase", 500, 0)])
     got = funnel_changes(before, after, ChangeConfig())
     assert got[["kind", "subject"]].to_dict("records") == [{"kind": "conversion_dropped", "subject": "stage checkout"}]
-    assert got.loc[0, "before"] == pytest.approx(0.8)
-    assert got.loc[0, "after"] == pytest.approx(0.6)
-    assert "80.0% → 60.0%" in got.loc[0, "message"]
+    assert (got.loc[0, "before"], got.loc[0, "after"]) == (pytest.approx(0.8), pytest.approx(20 / 60))
+    assert "33.3% of the 60 journeys since the previous run against 80.0% before" in got.loc[0, "message"]
 
 
 def write_run(out: Path, run_id: str, friction: list[dict[str, object]], funnel: list[dict[str, object]]) -> None:
@@ -115,10 +141,11 @@ def test_alerts_rank_new_and_grown_findings_and_conversion_drops(tmp_path: Path)
         assert kinds == {"new_finding": 1, "grown_finding": 1, "conversion_dropped": 1}
         assert wh.rows("SELECT DISTINCT previous_run_id FROM marts.changes") == [("run-1",)]
         got = alerts(wh)
-    # by journeys harmed: the conversion drop (30 points of 1,200 journeys = 360) before the
-    # new finding (score 300) before the grown loop (score 120), cut at max_alerts=2
+    # by journeys harmed: the conversion drop (60 points of the 600 journeys that decided since
+    # = 360) before the new finding (score 300) before the grown loop (score 120), cut at max_alerts=2
     assert got == [
-        "conversion after stage checkout dropped: 80.0% → 50.0% (-30.0 points, p = < 0.001)",
+        "conversion after stage checkout dropped: 20.0% of the 600 journeys since the previous run against 80.0% "
+        "before (-60.0 points, p = < 0.001)",
         "new friction: digital_to_call: Checkout Payment (web) → call: payment_issue (call_center), 300 journeys (15.0%)",
     ]
 

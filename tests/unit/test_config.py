@@ -368,7 +368,25 @@ def test_friction_thresholds_are_checked(tmp_path) -> None:
     assert (good.friction.low_csat, good.friction.long_wait_factor) == (1.0, 1.5)
     with pytest.raises(ConfigError, match=r"friction.low_csat: expected a CSAT score between 1 and 5, found 7"):
         parse_config({**base, "friction": {"low_csat": 7}}, base_dir=tmp_path)
-    with pytest.raises(ConfigError, match=r"friction.error_pattern: not a valid regular expression"):
+    with pytest.raises(ConfigError, match=r"friction.error_pattern: not a valid RE2 regular expression"):
         parse_config({**base, "friction": {"error_pattern": "(unclosed"}}, base_dir=tmp_path)
+    # checked as DuckDB runs it (RE2): a look-ahead is Python-only, \p{Lu} is RE2 too
+    with pytest.raises(ConfigError, match=r"friction.error_pattern: not a valid RE2"):
+        parse_config({**base, "friction": {"error_pattern": "error(?!s)"}}, base_dir=tmp_path)
+    assert parse_config({**base, "friction": {"error_pattern": r"\p{Lu}RROR"}}, base_dir=tmp_path).friction
     with pytest.raises(ConfigError, match=r"friction: unknown key 'threshold'"):
         parse_config({**base, "friction": {"threshold": 1}}, base_dir=tmp_path)
+
+
+def test_funnel_and_driver_attributes_and_stages_are_checked(tmp_path) -> None:
+    """A typo in an attribute name or a stage named twice fails when the config is read, not mid-run."""
+    base = {"output_dir": "out", "database": "jm.duckdb",
+            "sources": {"web": {"path": "w/*.jsonl", "preset": "segment", "channel": "web"}}}
+    with pytest.raises(ConfigError, match=r"funnel.breakdown: unknown journey attribute 'platfrom'; expected any of"):
+        parse_config({**base, "funnel": {"breakdown": ["platfrom"]}}, base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"drivers.attributes: unknown journey attribute 'segmnt'"):
+        parse_config({**base, "drivers": {"attributes": ["segmnt"]}}, base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"funnel.stages: activity 'A' is named twice"):
+        parse_config({**base, "funnel": {"stages": ["A", "B", "A"]}}, base_dir=tmp_path)
+    config = parse_config({**base, "funnel": {"stages": ["A", "B"], "ordering": "strict"}}, base_dir=tmp_path)
+    assert (config.funnel.stages, config.funnel.ordering) == (("A", "B"), "strict")

@@ -100,6 +100,9 @@ def test_mine_command_writes_the_outputs_and_a_reconciled_manifest(write_file, t
         outcomes = wh.rows("SELECT journey_id, outcome FROM read_parquet($p) ORDER BY 1", {"p": str(out / "journeys.parquet")})
     assert outcomes == [("c1", "converted"), ("c2", "abandoned")]
     assert "2 cases" in capsys.readouterr().out
+    # the report, saying what a plain log's run does not compute instead of claiming it found nothing
+    report = (out / "friction_report.html").read_text(encoding="utf-8")
+    assert "journeymine mine mines the paths" in report and "log_rejects.parquet" in report
 
 
 def test_mine_command_reports_a_bad_log_in_one_line(tmp_path: Path, capsys) -> None:
