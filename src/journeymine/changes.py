@@ -47,7 +47,7 @@ CHANGE_COLUMNS = {
 def compare_with_previous(wh: Warehouse, output_dir: Path, settings: ChangeConfig = ChangeConfig()) -> int:
     """marts.changes: this run's friction and funnel (marts.friction, marts.funnel) against the
     previous run's outputs in `output_dir`; returns the number of changes (0 on a first run)."""
-    previous_run_id = _previous_run_id(output_dir)
+    previous_run = previous_run_id(output_dir)
     changes = pd.DataFrame(columns=list(CHANGE_COLUMNS))
     frames = []
     if (output_dir / "friction.parquet").exists() and wh.table_exists("marts", "friction"):
@@ -59,7 +59,7 @@ def compare_with_previous(wh: Warehouse, output_dir: Path, settings: ChangeConfi
     frames = [f for f in frames if not f.empty]
     if frames:
         changes = pd.concat(frames, ignore_index=True)
-        changes["previous_run_id"] = previous_run_id
+        changes["previous_run_id"] = previous_run
         changes = mark_alerts(changes, settings)
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type in CHANGE_COLUMNS.items())
     wh.execute(f"CREATE OR REPLACE TABLE marts.changes ({columns})")
@@ -196,7 +196,8 @@ def _read(wh: Warehouse, path: Path) -> pd.DataFrame:
     return wh.df("SELECT * FROM read_parquet($path)", {"path": str(path)})
 
 
-def _previous_run_id(output_dir: Path) -> str | None:
+def previous_run_id(output_dir: Path) -> str | None:
+    """The run id of the outputs in `output_dir` before this run publishes (None: none yet)."""
     try:
         return json.loads((output_dir / "run_manifest.json").read_text(encoding="utf-8")).get("run_id")
     except (OSError, ValueError):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from journeymine import mining
 from journeymine import stitch as stitching
-from journeymine.changes import alerts, compare_with_previous
+from journeymine.changes import alerts, compare_with_previous, previous_run_id
 from journeymine.config import Config, JourneyMapConfig
 from journeymine.conformance import check_conformance
 from journeymine.db import Warehouse
@@ -192,6 +192,7 @@ def mine_journeys(config: Config) -> StepResult:
             wh, journey_map.stages, min_events=config.emotion.min_events,
             negative_sentiment_threshold=config.friction.negative_sentiment_threshold, low_csat=config.friction.low_csat,
         )
+        details["previous_run_id"] = previous_run_id(config.output_dir)
         details["n_changes"] = compare_with_previous(wh, config.output_dir, config.changes)
         details["process_model"] = mining.discover_model(wh, config.mining, config.output_dir).to_dict()
     return result[0]

@@ -165,6 +165,7 @@ def build_manifest(config: Config, run_id: str, started_at: str, steps: list[dic
         "process_model": mining.get("process_model", {}),
         "conformance": mining.get("conformance", {}),
         "funnel": mining.get("funnel", {}),
+        "previous_run_id": mining.get("previous_run_id"),
         "alerts": list(alerts),
         "counts": output_counts,
         "timings": {s["step"]: s["seconds"] for s in steps},

@@ -86,7 +86,7 @@ def render_report(data: ReportData) -> str:
         _friction_section(data.friction),
         _drivers_section(data.drivers),
         _emotion_section(data.emotion),
-        _changes_section(data.changes),
+        _changes_section(data.changes, data.run),
         _notes_section(data, layout),
     ])
     run_id = esc(data.run.get("run_id", ""))
@@ -153,7 +153,7 @@ def _top_alerts(data: ReportData) -> str:
     if not alerts.empty:
         items = "".join(f"<li>{esc(m)}</li>" for m in alerts["message"].head(3))
         return f'<div class="alerts"><h3>Top alerts</h3><ol>{items}</ol></div>'
-    why = WHY_EMPTY["changes"] if data.changes.empty else "Nothing moved beyond noise since the last run."
+    why = _nothing_changed(data.run) if data.changes.empty else "Nothing moved beyond noise since the last run."
     items = "".join(
         f"<li>{_badge(r['signal'])} {esc(r['touchpoint'])}: {fmt_int(r['n_journeys_affected'])} journeys "
         f"({fmt_pct(r['share'])})</li>" for r in _records(data.friction.head(3)))
@@ -452,9 +452,17 @@ def _touchpoint_figure(rows: pd.DataFrame, limit: int = 8) -> str:
     return f"<figure><figcaption>touchpoints with the lowest sentiment</figcaption>{chart}</figure>"
 
 
-def _changes_section(changes: pd.DataFrame) -> str:
+def _nothing_changed(run: dict[str, Any]) -> str:
+    """Why there are no changes: nothing to compare with, or nothing moved beyond noise."""
+    previous = run.get("previous_run_id")
+    if previous:
+        return f"Nothing moved beyond noise since the previous run ({previous})."
+    return WHY_EMPTY["changes"]
+
+
+def _changes_section(changes: pd.DataFrame, run: dict[str, Any]) -> str:
     if changes.empty:
-        return _section("changes", "", _empty("changes"))
+        return _section("changes", "", f'<p class="empty">{esc(_nothing_changed(run))}</p>')
     alerts = _alerts(changes)
     rest = changes.drop(alerts.index).sort_values("kind", kind="stable")
     items = [f'<li class="alert"><span class="tag alert">alert</span> {esc(m)}</li>' for m in alerts["message"]]

@@ -61,6 +61,7 @@ def headline(wh: Warehouse, manifest: dict[str, Any]) -> dict[str, Any]:
         "n_read": manifest.get("n_read"),
         "n_rejected": manifest.get("n_rejected"),
         "alerts": list(manifest.get("alerts") or []),
+        "previous_run_id": manifest.get("previous_run_id"),
     }
     if wh.table_exists("marts", "journeys"):
         (period_start, period_end, n_journeys, n_customers, n_events,

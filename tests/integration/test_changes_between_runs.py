@@ -44,6 +44,8 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_the_first_run_only_saw_the_weeks_before(two_runs: dict) -> None:
     assert two_runs["before"]["n_read"] < two_runs["after"]["n_read"]
     assert two_runs["before"]["alerts"] == []  # nothing to compare with
+    assert two_runs["before"]["previous_run_id"] is None
+    assert two_runs["after"]["previous_run_id"] == two_runs["before"]["run_id"]
 
 
 def test_payment_error_is_an_alert_of_the_run_after_it(two_runs: dict) -> None:

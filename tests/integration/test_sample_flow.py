@@ -155,6 +155,8 @@ def test_second_run_adds_nothing(sample_run: dict) -> None:
     ]
     assert second["counts"] == first["counts"]
     assert len(query(sample_run, "SELECT run_id FROM run_manifest")) == 2
+    # the same data again: compared with the first run, nothing moved
+    assert (second["previous_run_id"], second["alerts"]) == (first["run_id"], [])
 
 
 def test_notebook_runs_on_the_outputs(sample_run: dict, monkeypatch: pytest.MonkeyPatch) -> None:

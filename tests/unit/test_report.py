@@ -245,3 +245,11 @@ def test_channel_switches_are_listed_most_journeys_first_and_escaped() -> None:
     assert table.index("store: pickup") < table.index("call: payment_issue")
     assert esc(HOSTILE) in table and "<script" not in table
     assert "Channel switches" not in render_report(ReportData(run=dict(RUN), variants=VARIANTS))
+
+
+def test_a_rerun_without_changes_says_nothing_moved_not_first_run() -> None:
+    """With a previous run and no change beyond noise, the report says so; only without one is it a first run."""
+    rerun = render_report(ReportData(run={**RUN, "previous_run_id": "r0"}, variants=VARIANTS))
+    assert "Nothing moved beyond noise since the previous run (r0)." in rerun
+    assert WHY_EMPTY["changes"] not in rerun
+    assert WHY_EMPTY["changes"] in render_report(ReportData(run=dict(RUN), variants=VARIANTS))
