@@ -48,7 +48,6 @@ import pandas as pd
 
 from journeymine.config import JourneyMapConfig
 from journeymine.db import Warehouse
-from journeymine.errors import JourneymineError
 from journeymine.pm4py_lazy import import_pm4py
 
 if TYPE_CHECKING:
@@ -98,7 +97,7 @@ def check_conformance(wh: Warehouse, journey_map: JourneyMapConfig, *, n_example
 
     `n_examples` is the number of example journey ids per deviation.
     """
-    require_inputs(wh)
+    wh.require_tables(INPUT_TABLES, "conformance", "build the journeys before checking them against the journey map")
     stage_names = [stage.name for stage in journey_map.stages]
     params: dict[str, Any] = {"stage_activities": list_stage_activities(journey_map)}
     wh.build("journeys.stage_visits", "journeys/int_journey_stages", params)
@@ -107,16 +106,6 @@ def check_conformance(wh: Warehouse, journey_map: JourneyMapConfig, *, n_example
     wh.build("marts.conformance", "marts/conformance", params)
     wh.build("marts.conformance_deviations", "marts/conformance_deviations", {"n_examples": n_examples})
     return summarize_conformance(wh, n_stages=len(stage_names), n_stage_paths=len(paths))
-
-
-def require_inputs(wh: Warehouse) -> None:
-    """Raise unless the tables conformance reads exist."""
-    for schema, name in INPUT_TABLES:
-        if not wh.table_exists(schema, name):
-            raise JourneymineError(
-                f"conformance needs the table {schema}.{name}, which does not exist; "
-                "build the journeys before checking them against the journey map"
-            )
 
 
 def list_stage_activities(journey_map: JourneyMapConfig) -> list[dict[str, Any]]:

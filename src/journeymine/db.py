@@ -8,7 +8,7 @@ SQL text; the only names spliced into SQL are identifiers, quoted by `quote_iden
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -148,6 +148,15 @@ class Warehouse:
                 {"schema": schema, "name": name},
             )
         )
+
+    def require_tables(self, tables: Sequence[tuple[str, str]], what: str, build_first: str) -> None:
+        """Raise unless every (schema, name) in `tables` exists: `what` (the step that reads
+        them) needs them, and `build_first` says what to build before it."""
+        for schema, name in tables:
+            if not self.table_exists(schema, name):
+                raise JourneymineError(
+                    f"{what} needs the table {schema}.{name}, which does not exist; {build_first}"
+                )
 
     def columns(self, schema: str, name: str) -> list[str]:
         """Column names of a table, in order."""

@@ -56,7 +56,7 @@ def find_drivers(wh: Warehouse, settings: DriverConfig = DriverConfig()) -> int:
     """Build `journeys.driver_cells` and `marts.friction_drivers` from marts.friction,
     journeys.friction_hits, journeys.steps and journeys.journey_attributes; return the number
     of drivers (rows of marts.friction_drivers)."""
-    require_inputs(wh)
+    wh.require_tables(INPUT_TABLES, "the friction drivers", "build the friction findings and journey attributes first")
     wh.build(
         "journeys.driver_cells", "journeys/int_driver_cells_counted",
         {"n_findings": settings.n_findings, "min_support": settings.min_support,
@@ -70,16 +70,6 @@ def find_drivers(wh: Warehouse, settings: DriverConfig = DriverConfig()) -> int:
         "marts.friction_drivers", "marts/friction_drivers",
         {"driver_tests": evaluate_cells(cells), "alpha": settings.alpha},
     )
-
-
-def require_inputs(wh: Warehouse) -> None:
-    """Raise unless the tables the drivers read exist."""
-    for schema, name in INPUT_TABLES:
-        if not wh.table_exists(schema, name):
-            raise JourneymineError(
-                f"friction drivers need the table {schema}.{name}, which does not exist; "
-                "build the friction findings and journey attributes first"
-            )
 
 
 def evaluate_cells(cells: Sequence[Sequence[int]]) -> list[dict[str, Any]]:

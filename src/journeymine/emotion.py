@@ -42,11 +42,7 @@ def build_emotion_curve(
     stage curve over `stages` (in intended order); return its number of rows (points)."""
     if min_events < 1:
         raise JourneymineError(f"emotion curve: min_events must be at least 1, not {min_events}")
-    for schema, name in INPUT_TABLES:
-        if not wh.table_exists(schema, name):
-            raise JourneymineError(
-                f"the emotion curve needs the table {schema}.{name}, which does not exist; build the journeys first"
-            )
+    wh.require_tables(INPUT_TABLES, "the emotion curve", "build the journeys first")
     return wh.build(
         "marts.emotion_curve", "marts/emotion_curve",
         {"stages": list_stages(stages), "min_events": min_events,

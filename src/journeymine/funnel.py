@@ -94,7 +94,7 @@ def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: Funnel
     no journey has gives no rows (see `available_attributes`).
     """
     check_stages(stages)
-    require_tables(wh, FUNNEL_INPUTS, "the funnel")
+    wh.require_tables(FUNNEL_INPUTS, "the funnel", "build the journeys (and their attributes) first")
     params: dict[str, Any] = {
         "stage_activities": list_stage_activities(JourneyMapConfig(stages=tuple(stages))),
         "window_hours": settings.window_hours,
@@ -149,20 +149,10 @@ def build_dropoff_paths(
                         "n_examples": n_examples}.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"funnel.dropoff_paths.{name}: expected a whole number >= 1, found {value!r}")
-    require_tables(wh, DROPOFF_PATH_INPUTS, "the drop-off paths")
+    wh.require_tables(DROPOFF_PATH_INPUTS, "the drop-off paths", "build the journeys first")
     return wh.build("marts.dropoff_paths", "marts/dropoff_paths", {
         "n_points": n_points, "n_paths": n_paths, "path_length": path_length, "n_examples": n_examples,
     })
-
-
-def require_tables(wh: Warehouse, tables: Sequence[tuple[str, str]], what: str) -> None:
-    """Raise unless the tables `what` reads exist."""
-    for schema, name in tables:
-        if not wh.table_exists(schema, name):
-            raise JourneymineError(
-                f"{what} needs the table {schema}.{name}, which does not exist; "
-                "build the journeys (and their attributes) first"
-            )
 
 
 def format_funnel(wh: Warehouse, dimension: str = "all") -> str:
