@@ -485,9 +485,6 @@ def _friction(spec: Any) -> FrictionConfig:
     _only(spec, where, {f.name for f in fields(FrictionConfig)})
     defaults = FrictionConfig()
 
-    def number(key: str, what: str, **limits: float) -> float:
-        return _number(spec.get(key, getattr(defaults, key)), f"{where}.{key}", what, **limits)
-
     pattern = _str(spec.get("error_pattern", defaults.error_pattern), f"{where}.error_pattern")
     try:  # checked by the engine that runs it: DuckDB's RE2, not Python's re
         duckdb.connect().execute("SELECT regexp_matches('', $pattern)", {"pattern": pattern}).fetchall()
@@ -496,14 +493,17 @@ def _friction(spec: Any) -> FrictionConfig:
             f"{where}.error_pattern: not a valid RE2 regular expression ({str(exc).splitlines()[0]}): {pattern!r}"
         ) from exc
     return FrictionConfig(
-        call_switch_window_hours=number("call_switch_window_hours", "a positive number of hours", above=0),
-        repeat_contact_window_days=number("repeat_contact_window_days", "a positive number of days", above=0),
-        long_wait_factor=number("long_wait_factor", "a positive factor of the transition's p90", above=0),
-        long_wait_min_minutes=number("long_wait_min_minutes", "a number of minutes >= 0", minimum=0),
-        negative_sentiment_threshold=number(
-            "negative_sentiment_threshold", "a sentiment between -1 and 1", minimum=-1, maximum=1
-        ),
-        low_csat=number("low_csat", "a CSAT score between 1 and 5", minimum=1, maximum=5),
+        call_switch_window_hours=_number_key(spec, defaults, where, "call_switch_window_hours",
+                                             "a positive number of hours", above=0),
+        repeat_contact_window_days=_number_key(spec, defaults, where, "repeat_contact_window_days",
+                                               "a positive number of days", above=0),
+        long_wait_factor=_number_key(spec, defaults, where, "long_wait_factor",
+                                     "a positive factor of the transition's p90", above=0),
+        long_wait_min_minutes=_number_key(spec, defaults, where, "long_wait_min_minutes",
+                                          "a number of minutes >= 0", minimum=0),
+        negative_sentiment_threshold=_number_key(spec, defaults, where, "negative_sentiment_threshold",
+                                                 "a sentiment between -1 and 1", minimum=-1, maximum=1),
+        low_csat=_number_key(spec, defaults, where, "low_csat", "a CSAT score between 1 and 5", minimum=1, maximum=5),
         error_pattern=pattern,
         min_journeys=_int(spec.get("min_journeys", defaults.min_journeys), f"{where}.min_journeys", minimum=1),
         n_examples=_int(spec.get("n_examples", defaults.n_examples), f"{where}.n_examples", minimum=1),
@@ -573,16 +573,12 @@ def _changes(spec: Any) -> ChangeConfig:
     _only(spec, where, {f.name for f in fields(ChangeConfig)})
     defaults = ChangeConfig()
 
-    def number(key: str, what: str, **limits: float) -> float:
-        return _number(spec.get(key, getattr(defaults, key)), f"{where}.{key}", what, **limits)
-
-    alpha = number("alpha", "a probability between 0 and 1", above=0, maximum=1)
-    if alpha >= 1:
-        raise ConfigError(f"{where}.alpha: expected a probability between 0 and 1, found {alpha!r}")
     return ChangeConfig(
-        alpha=alpha,
-        min_relative_change=number("min_relative_change", "a relative change >= 0 (0.25: +25%)", minimum=0),
-        min_conversion_points=number("min_conversion_points", "a share >= 0 (0.02: 2 points)", minimum=0, maximum=1),
+        alpha=_number_key(spec, defaults, where, "alpha", "a probability between 0 and 1", above=0, below=1),
+        min_relative_change=_number_key(spec, defaults, where, "min_relative_change",
+                                        "a relative change >= 0 (0.25: +25%)", minimum=0),
+        min_conversion_points=_number_key(spec, defaults, where, "min_conversion_points",
+                                          "a share >= 0 (0.02: 2 points)", minimum=0, maximum=1),
         top_findings=_int(spec.get("top_findings", defaults.top_findings), f"{where}.top_findings", minimum=1),
         max_alerts=_int(spec.get("max_alerts", defaults.max_alerts), f"{where}.max_alerts", minimum=0),
     )
@@ -701,16 +697,23 @@ def _str(value: Any, where: str) -> str:
 
 
 def _number(value: Any, where: str, what: str, *, above: float | None = None, minimum: float | None = None,
-            maximum: float | None = None) -> float:
-    """A number within limits; `what` says what was expected ("a positive number of hours")."""
+            maximum: float | None = None, below: float | None = None) -> float:
+    """A number within limits (above/below exclusive, minimum/maximum inclusive); `what` says
+    what was expected ("a positive number of hours")."""
     if (
         isinstance(value, bool) or not isinstance(value, (int, float))
         or (above is not None and not value > above)
         or (minimum is not None and value < minimum)
         or (maximum is not None and value > maximum)
+        or (below is not None and not value < below)
     ):
         raise ConfigError(f"{where}: expected {what}, found {value!r}")
     return float(value)
+
+
+def _number_key(spec: dict[str, Any], defaults: Any, where: str, key: str, what: str, **limits: float) -> float:
+    """`_number` for `spec[key]` of the section `where`, or the section's default."""
+    return _number(spec.get(key, getattr(defaults, key)), f"{where}.{key}", what, **limits)
 
 
 def _int(value: Any, where: str, *, minimum: int) -> int:
