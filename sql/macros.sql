@@ -98,3 +98,10 @@ CREATE OR REPLACE TEMP MACRO jm_template_label(v) AS
             ), '/'), '/'), ''), '/')
         ELSE v
     END;
+
+-- A journey map or funnel passed as $stage_activities (one {activity, stage, stage_number} per
+-- activity of a stage, stage_number = the stage's place in the intended order, from 1) as rows.
+CREATE OR REPLACE TEMP MACRO jm_stage_map(stage_activities) AS TABLE
+    SELECT unnest(
+        stage_activities::STRUCT(activity VARCHAR, stage VARCHAR, stage_number INTEGER)[], recursive := true
+    );

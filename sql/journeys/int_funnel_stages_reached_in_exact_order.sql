@@ -14,9 +14,7 @@
 -- can_still_continue: the journey's last visit is the last stage it reached, so a later step
 -- may still move it on; marts.funnel combines it with the journey's outcome.
 with stage_map as (
-    select unnest(
-        $stage_activities::STRUCT(activity VARCHAR, stage VARCHAR, stage_number INTEGER)[], recursive := true
-    )
+    select * from jm_stage_map($stage_activities)
 ),
 
 mapped as (

@@ -12,9 +12,7 @@
 -- can_still_continue: whether a later step may still move the journey on (always, in this
 -- order: a stage k+1 step may yet come); marts.funnel combines it with the journey's outcome.
 with recursive stage_map as (
-    select unnest(
-        $stage_activities::STRUCT(activity VARCHAR, stage VARCHAR, stage_number INTEGER)[], recursive := true
-    )
+    select * from jm_stage_map($stage_activities)
 ),
 
 mapped as (

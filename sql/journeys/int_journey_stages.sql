@@ -16,9 +16,7 @@ with steps as (
 ),
 
 stage_map as (
-    select unnest(
-        $stage_activities::STRUCT(activity VARCHAR, stage VARCHAR, stage_number INTEGER)[], recursive := true
-    )
+    select * from jm_stage_map($stage_activities)
 ),
 
 mapped as (

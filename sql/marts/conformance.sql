@@ -20,9 +20,7 @@
 --                      'backwards <previous stage>→<stage>' (first visit of an earlier stage),
 --                      or ['no mapped activity'] alone. Empty exactly when is_fitting.
 with stage_map as (
-    select unnest(
-        $stage_activities::STRUCT(activity VARCHAR, stage VARCHAR, stage_number INTEGER)[], recursive := true
-    )
+    select * from jm_stage_map($stage_activities)
 ),
 
 stages as (

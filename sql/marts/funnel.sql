@@ -26,9 +26,7 @@
 -- Order: the whole funnel, then dimensions in $breakdown order, segments by journeys entered
 -- (most first, then by name), stages in funnel order.
 with stage_map as (
-    select unnest(
-        $stage_activities::STRUCT(activity VARCHAR, stage VARCHAR, stage_number INTEGER)[], recursive := true
-    )
+    select * from jm_stage_map($stage_activities)
 ),
 
 stages as (
