@@ -1,8 +1,7 @@
 -- int_funnel_stages_reached_in_exact_order: one row per journey and funnel stage it reached
 -- with strict ordering ('exact order', as in Amplitude and Mixpanel funnels). Built into
 -- journeys.funnel_stages_reached, which marts.funnel reads.
--- Reads journeys.steps and $stage_activities (the funnel: one {activity, stage, stage_number}
--- per activity of a stage, stage_number = the stage's position in the funnel, from 1).
+-- Reads journeys.funnel_steps (the journey's steps in a funnel stage, int_funnel_steps_staged).
 --
 -- The journey's stage visits: consecutive steps of one stage are one visit; steps whose
 -- activity is in no stage are left out (they neither move nor split a visit). A journey
@@ -13,19 +12,8 @@
 -- reached_at / step_number: the first step of the visit; entered_at: that of stage 1.
 -- can_still_continue: the journey's last visit is the last stage it reached, so a later step
 -- may still move it on; marts.funnel combines it with the journey's outcome.
-with stage_map as (
-    select * from jm_stage_map($stage_activities)
-),
-
-mapped as (
-    select
-        steps.journey_id,
-        steps.step_number,
-        steps.occurred_at,
-        stage_map.stage,
-        stage_map.stage_number
-    from journeys.steps as steps
-    join stage_map using (activity)
+with mapped as (
+    select * from journeys.funnel_steps
 ),
 
 flagged as (

@@ -1,8 +1,7 @@
 -- int_funnel_stages_reached_in_order: one row per journey and funnel stage it reached with
 -- loose ordering ('this order', as in Amplitude and Mixpanel funnels). Built into
 -- journeys.funnel_stages_reached, which marts.funnel reads.
--- Reads journeys.steps and $stage_activities (the funnel: one {activity, stage, stage_number}
--- per activity of a stage, stage_number = the stage's position in the funnel, from 1).
+-- Reads journeys.funnel_steps (the journey's steps in a funnel stage, int_funnel_steps_staged).
 --
 -- A journey enters the funnel at its first step of stage 1. It reaches stage k+1 at its first
 -- step of stage k+1 after the step where it reached stage k (in step order), if that step
@@ -11,19 +10,8 @@
 -- reached_at / step_number: the step where the stage was reached; entered_at: where stage 1 was.
 -- can_still_continue: whether a later step may still move the journey on (always, in this
 -- order: a stage k+1 step may yet come); marts.funnel combines it with the journey's outcome.
-with recursive stage_map as (
-    select * from jm_stage_map($stage_activities)
-),
-
-mapped as (
-    select
-        steps.journey_id,
-        steps.step_number,
-        steps.occurred_at,
-        stage_map.stage,
-        stage_map.stage_number
-    from journeys.steps as steps
-    join stage_map using (activity)
+with recursive mapped as (
+    select * from journeys.funnel_steps
 ),
 
 entries as (

@@ -87,8 +87,8 @@ def check_stages(stages: Sequence[JourneyStage]) -> None:
 
 
 def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: FunnelConfig) -> int:
-    """Build `marts.funnel` (and `journeys.funnel_stages_reached`, one row per journey and stage
-    reached) for `stages` in order, counted as `settings` say; return the rows of marts.funnel.
+    """Build `marts.funnel` (and `journeys.funnel_steps`, the steps in a stage, and
+    `journeys.funnel_stages_reached`, one row per journey and stage reached) for `stages` in order, counted as `settings` say; return the rows of marts.funnel.
 
     Activities are matched as the steps name them (after label hygiene). A breakdown attribute
     no journey has gives no rows (see `available_attributes`).
@@ -101,6 +101,7 @@ def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: Funnel
         "breakdown": list(settings.breakdown),
         "min_journeys": settings.min_journeys,
     }
+    wh.build("journeys.funnel_steps", "journeys/int_funnel_steps_staged", params)
     wh.build("journeys.funnel_stages_reached", REACHED_MODELS[settings.ordering], params)
     return wh.build("marts.funnel", "marts/funnel", params)
 
