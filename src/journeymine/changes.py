@@ -34,6 +34,7 @@ import pandas as pd
 
 from journeymine.config import ChangeConfig
 from journeymine.db import Warehouse
+from journeymine.report_charts import fmt_p
 
 FINDING_KEY = ["signal", "channel", "activity", "target_channel", "target_activity"]
 FINDING_COLUMNS = ["touchpoint", "n_journeys_affected", "share", "score", "friction_rank"]
@@ -106,7 +107,7 @@ def friction_changes(before: pd.DataFrame, after: pd.DataFrame, settings: Change
             rows.append(_change(
                 kind, subject, was, now, p, score=r.score, rank=r.friction_rank,
                 message=f"{'grew' if relative > 0 else 'shrank'}: {subject}, {now:.1%} of the {n_new:,} journeys "
-                        f"since the previous run against {was:.1%} before ({relative:+.0%}, p = {_p_text(p)})",
+                        f"since the previous run against {was:.1%} before ({relative:+.0%}, p = {fmt_p(p)})",
             ))
     return pd.DataFrame(rows)
 
@@ -137,7 +138,7 @@ def funnel_changes(before: pd.DataFrame, after: pd.DataFrame, settings: ChangeCo
                 score=abs(now - was) * n_new,  # journeys lost (or won) at this stage since the previous run
                 message=f"conversion after stage {r.stage} {direction}: {now:.1%} of the {n_new:,} journeys "
                         f"since the previous run against {was:.1%} before ({100 * (now - was):+.1f} points, "
-                        f"p = {_p_text(p)})",
+                        f"p = {fmt_p(p)})",
             ))
     return pd.DataFrame(rows)
 
@@ -186,10 +187,6 @@ def _keyed(findings: pd.DataFrame) -> pd.DataFrame:
 def _total(n_affected: float, share: float) -> int:
     """All journeys of a run, from a finding's count and its share of them."""
     return round(n_affected / share) if share else 0
-
-
-def _p_text(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _read(wh: Warehouse, path: Path) -> pd.DataFrame:

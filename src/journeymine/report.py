@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from journeymine.report_charts import (
-    OUTCOME_COLORS, OUTCOME_LABELS, SankeyLayout, diverging_bars_svg, esc, fmt_duration, fmt_int, fmt_num,
+    OUTCOME_COLORS, OUTCOME_LABELS, SankeyLayout, diverging_bars_svg, esc, fmt_duration, fmt_int, fmt_num, fmt_p,
     fmt_pct, funnel_mini_svg, funnel_svg, inline_bar_svg, is_missing, lift_bar_svg, line_chart_svg, number,
     sankey_layout, sankey_svg, truncate,
 )
@@ -394,7 +394,7 @@ def _driver_row(r: dict[str, Any]) -> str:
     lift_text = "only with it" if lift == float("inf") else f"{fmt_num(lift, 1)}×"
     return (f'<tr><td>{esc(r["statement"])}</td>'
             f'<td class="lift">{lift_bar_svg(lift, LIFT_SCALE)}<span>{lift_text}</span></td>'
-            f'<td class="num pq">p {_p_text(r.get("p_value"))} · q {_p_text(r.get("q_value"))}</td></tr>')
+            f'<td class="num pq">p {fmt_p(r.get("p_value"))} · q {fmt_p(r.get("q_value"))}</td></tr>')
 
 
 def _emotion_section(emotion: pd.DataFrame) -> str:
@@ -495,12 +495,6 @@ def _notes_section(data: ReportData, layout: SankeyLayout | None) -> str:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dict("records")
-
-
-def _p_text(p: Any) -> str:
-    if is_missing(p):
-        return "–"
-    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
 
 
 def _timestamp(value: Any) -> pd.Timestamp | None:

@@ -72,6 +72,13 @@ def fmt_int(value: Any) -> str:
     return "–" if is_missing(value) else f"{round(float(value)):,}"
 
 
+def fmt_p(p: Any) -> str:
+    """A p-value as people read it: '< 0.001', else three decimals ('–' when missing)."""
+    if is_missing(p):
+        return "–"
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
+
+
 def fmt_pct(value: Any, digits: int | None = None) -> str:
     """A share as a percentage: 0.384 → '38%'; one decimal below 10% and above 99%, where
     rounding would hide the difference (0.0231 → '2.3%', 0.997 → '99.7%', not '100%')."""
