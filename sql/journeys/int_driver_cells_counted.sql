@@ -1,6 +1,6 @@
 -- int_driver_cells_counted: one row per (friction finding, attribute, value) to test as a
 -- driver of the finding: the counts of its 2x2 table (value vs not) x (affected vs not).
--- Read by src/journeymine/drivers.py, which adds the test statistics (marts.friction_drivers).
+-- Read by src/journeymine/insights/drivers.py, which adds the test statistics (marts.friction_drivers).
 -- Reads marts.friction (the top $n_findings findings by friction_rank), journeys.friction_hits
 -- (one row per journey affected by a finding), journeys.steps and journeys.journey_attributes.
 --

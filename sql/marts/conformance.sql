@@ -3,7 +3,7 @@
 -- marts.journeys (outcome), $stage_activities (the map: one {activity, stage, stage_number}
 -- per mapped activity) and $path_fitness (one {stage_path, fitness, n_missing_tokens,
 -- n_remaining_tokens} per distinct stage path, from pm4py's token-based replay in
--- journeymine.conformance). With an empty map nothing is checked: no rows.
+-- journeymine.mining.conformance). With an empty map nothing is checked: no rows.
 --
 --   stage_path         the stage visits in journey order (consecutive steps of one stage are one
 --                      visit; unmapped steps neither move nor split the stage)

@@ -2,7 +2,7 @@
 -- the journeys the finding affected, ranked per finding ("platform = app/Android: 3.1x more
 -- likely (41% vs 13%, p < 0.001)").
 -- Reads journeys.driver_cells (the 2x2 counts, int_driver_cells_counted) and $driver_tests,
--- the statistics drivers.py computed for the cells it could test: one {test_id, lift,
+-- the statistics insights/drivers.py computed for the cells it could test: one {test_id, lift,
 -- odds_ratio, p_value, q_value} per tested cell. A cell without a test (its value is held by
 -- the whole population, or the whole population is affected) has no contrast and no row.
 --

@@ -1,5 +1,5 @@
 -- stg_mapped__events: one row per row of a source read through a column mapping (preset: mapped).
--- Reads src_raw, a view journeymine.stage builds over raw.<source> that renames the mapped
+-- Reads src_raw, a view journeymine.load.stage builds over raw.<source> that renames the mapped
 -- columns to the names below (unmapped identifiers are NULL) and packs the other columns
 -- into attributes.
 -- Parameters: $channel, $salt, $country_code, $time_format, $time_zone.

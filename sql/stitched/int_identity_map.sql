@@ -1,6 +1,6 @@
 -- int_identity_map: one row per identifier seen anywhere, with the customer it belongs to.
 -- Reads staged.events, staged.identity_records and stitched.graph_identities (the identity
--- graph's components from journeymine.stitch). An identifier never linked to another is a
+-- graph's components from journeymine.identity.stitch). An identifier never linked to another is a
 -- customer of its own. customer_id = 'cu_' + md5 of the component's smallest identifier.
 with identifiers as (
     select distinct i.kind, i.kind || ':' || i.id as identifier

@@ -18,7 +18,7 @@ import duckdb
 from journeymine import __version__
 from journeymine.config import load_config
 from journeymine.errors import JourneymineError
-from journeymine.eventlog import DEFAULT_ACTIVITY, DEFAULT_CASE, DEFAULT_TIMESTAMP, LOG_FORMATS
+from journeymine.mining.eventlog import DEFAULT_ACTIVITY, DEFAULT_CASE, DEFAULT_TIMESTAMP, LOG_FORMATS
 from journeymine.schema import REPORT_FILE
 
 
@@ -128,8 +128,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _mine(args: argparse.Namespace) -> int:
     from journeymine.config import LabelConfig, MiningConfig
-    from journeymine.eventlog import LogSpec
     from journeymine.mine import MineOptions, mine_event_log, summarize_mine
+    from journeymine.mining.eventlog import LogSpec
 
     if not 0 <= args.rare_activity_share < 1:
         raise JourneymineError(f"--rare-activity-share: expected a share from 0 to 1, found {args.rare_activity_share}")
@@ -163,8 +163,14 @@ def _mine(args: argparse.Namespace) -> int:
 def _funnel(args: argparse.Namespace) -> int:
     from journeymine.config import FunnelConfig, LabelConfig
     from journeymine.db import Warehouse
-    from journeymine.funnel import attach_run_outputs, build_funnel, choose_stages, format_funnel, funnel_from_activities
-    from journeymine.mining import label_activities, label_journey_map
+    from journeymine.insights.funnel import (
+        attach_run_outputs,
+        build_funnel,
+        choose_stages,
+        format_funnel,
+        funnel_from_activities,
+    )
+    from journeymine.journeys.labels import label_activities, label_journey_map
 
     if args.stage and args.config:
         raise JourneymineError("give the stages either with --stage or from --config (the run's funnel), not both")
@@ -194,7 +200,7 @@ def _funnel(args: argparse.Namespace) -> int:
             breakdown=tuple(dict.fromkeys(args.by)),
             min_journeys=args.min_journeys if args.min_journeys is not None else base.min_journeys,
         )
-        if config is not None:  # the run's own funnel (journeymine.funnel.choose_stages)
+        if config is not None:  # the run's own funnel (journeymine.insights.funnel.choose_stages)
             stages = choose_stages(
                 label_journey_map(wh, config.journey_map, labels),
                 label_activities(wh, config.funnel.stages, labels),

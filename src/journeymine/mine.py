@@ -2,7 +2,7 @@
 
 Each case of the log is one journey. The log is read into an in-memory DuckDB (spilling to
 `DIR/.spill` past the memory limit), mined by the same SQL models as a full run (see
-`journeymine.mining`), and published as Parquet with `analytics.duckdb` and
+`journeymine.journeys` and `journeymine.mining`), and published as Parquet with `analytics.duckdb` and
 `run_manifest.json`. Label hygiene is off unless asked for, so the counts equal pm4py's.
 """
 
@@ -17,13 +17,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from journeymine import mining
 from journeymine.config import LabelConfig, MiningConfig
 from journeymine.db import Warehouse
-from journeymine.eventlog import LogSpec, load_event_log
-from journeymine.report_data import write_run_report
+from journeymine.journeys.journeys import build_journeys_mart
+from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_steps
+from journeymine.mining.eventlog import LogSpec, load_event_log
+from journeymine.mining.variants import build_process_marts, discover_model
+from journeymine.outputs.publish import (
+    MINE_OUTPUTS, package_versions, write_analytics_db, write_manifest_json, write_outputs,
+)
+from journeymine.outputs.report.data import write_run_report
 from journeymine.schema import REPORT_FILE
-from journeymine.publish import MINE_OUTPUTS, package_versions, write_analytics_db, write_manifest_json, write_outputs
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ class MineOptions:
     """How to mine: goals (for outcomes), label hygiene, the process model, DuckDB's resources."""
 
     goal_activities: tuple[str, ...] = ()
-    labels: LabelConfig = field(default_factory=lambda: mining.NO_LABEL_HYGIENE)
+    labels: LabelConfig = field(default_factory=lambda: NO_LABEL_HYGIENE)
     model: MiningConfig | None = field(default_factory=MiningConfig)  # None: no process model
     memory_limit: str | None = None
     threads: int | None = None
@@ -71,16 +75,16 @@ def mine_event_log(
             f"{loaded.n_cases:,} cases, {loaded.n_activities:,} activities"
         )
         with step("mine"):
-            details["labels"] = mining.build_steps(
+            details["labels"] = build_steps(
                 wh, options.labels, options.goal_activities, one_session_per_journey=True
             ).to_dict()
-            details["n_journeys"] = mining.build_journeys_mart(
+            details["n_journeys"] = build_journeys_mart(
                 wh, options.goal_activities, window_days=1, labels=options.labels, all_cases_ended=True
             )
-            details |= mining.build_process_marts(wh)
+            details |= build_process_marts(wh)
         if options.model is not None:
             with step("process_model"):
-                details["process_model"] = mining.discover_model(wh, options.model, out_dir).to_dict()
+                details["process_model"] = discover_model(wh, options.model, out_dir).to_dict()
         with step("write_outputs"):
             counts = write_outputs(wh, out_dir, MINE_OUTPUTS)
         manifest = {

@@ -19,24 +19,26 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import pandas as pd
-
-from journeymine import mining
-from journeymine import stitch as stitching
-from journeymine.changes import alerts, compare_with_previous, previous_run_id
 from journeymine.config import Config, JourneyMapConfig
-from journeymine.conformance import check_conformance
 from journeymine.db import Warehouse
-from journeymine.drivers import find_drivers
-from journeymine.emotion import build_emotion_curve
-from journeymine.export import export_ocel, export_xes
-from journeymine.friction import find_friction
-from journeymine.funnel import build_dropoff_paths, build_funnel, choose_stages, create_empty_funnel
-from journeymine.ingest import create_meta_tables
-from journeymine.publish import build_manifest, publish_manifest, write_outputs
-from journeymine.report_data import write_run_report
-from journeymine.ingest import load_source as ingest_source
-from journeymine.stage import create_staged_tables, stage_source
+from journeymine.identity.stitch import stitch_identities
+from journeymine.insights.attributes import build_journey_attributes
+from journeymine.insights.changes import alerts, compare_with_previous, previous_run_id
+from journeymine.insights.drivers import find_drivers
+from journeymine.insights.emotion import build_emotion_curve
+from journeymine.insights.friction import find_friction
+from journeymine.insights.funnel import build_dropoff_paths, build_funnel, choose_stages, create_empty_funnel
+from journeymine.journeys.journeys import build_journeys_mart, group_into_journeys
+from journeymine.journeys.labels import build_steps, label_activities, label_journey_map
+from journeymine.journeys.sessions import split_sessions as split_into_sessions
+from journeymine.load.ingest import create_meta_tables
+from journeymine.load.ingest import load_source as ingest_source
+from journeymine.load.stage import create_staged_tables, stage_source
+from journeymine.mining.conformance import check_conformance
+from journeymine.mining.variants import build_process_marts, discover_model
+from journeymine.outputs.export import export_ocel, export_xes
+from journeymine.outputs.publish import build_manifest, publish_manifest, write_outputs
+from journeymine.outputs.report.data import write_run_report
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +124,7 @@ def stitch(config: Config) -> StepResult:
     """Identity graph → one customer_id per person → stitched.events."""
     details: dict[str, Any] = {}
     with _timed("stitch", details) as result, open_warehouse(config) as wh:
-        details |= asdict(stitching.stitch_identities(wh, config.identity))
+        details |= asdict(stitch_identities(wh, config.identity))
         log.info(
             "stitched %d identifiers into %d customers; %d implausible components split (%d shared identifiers)",
             details["n_identifiers"], details["n_customers"], details["n_components_split"],
@@ -135,15 +137,7 @@ def split_sessions(config: Config) -> StepResult:
     """Sessions per customer and channel, by the channel's inactivity timeout."""
     details: dict[str, Any] = {}
     with _timed("split_sessions", details) as result, open_warehouse(config) as wh:
-        timeouts = pd.DataFrame(
-            {"channel": list(config.sessions.timeout_minutes), "timeout_minutes": list(config.sessions.timeout_minutes.values())}
-        )
-        wh.register("cfg_session_timeouts", timeouts)
-        details["n_events"] = wh.build(
-            "journeys.events_sessionized", "journeys/int_events_sessionized",
-            {"default_timeout_minutes": config.sessions.default_timeout_minutes},
-        )
-        details["n_sessions"] = int(wh.scalar("SELECT count(DISTINCT session_id) FROM journeys.events_sessionized"))
+        details |= split_into_sessions(wh, config.sessions)
     return result[0]
 
 
@@ -153,15 +147,12 @@ def build_journeys(config: Config) -> StepResult:
     goals = config.journeys.goal_activities
     details: dict[str, Any] = {}
     with _timed("build_journeys", details) as result, open_warehouse(config) as wh:
-        wh.build(
-            "journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys",
-            {"goal_activities": list(goals), "window_days": config.journeys.window_days},
-        )
-        details["labels"] = mining.build_steps(wh, config.labels, goals).to_dict()
+        group_into_journeys(wh, config.journeys)
+        details["labels"] = build_steps(wh, config.labels, goals).to_dict()
         wh.build("journeys.transitions", "journeys/int_journey_transitions")
         details["n_events"] = wh.build("marts.events", "marts/events")
         details["n_sessions"] = wh.build("marts.sessions", "marts/sessions")
-        details["n_journeys"] = mining.build_journeys_mart(
+        details["n_journeys"] = build_journeys_mart(
             wh, goals, config.journeys.window_days, labels=config.labels
         )
         details["outcomes"] = dict(wh.rows("SELECT outcome, count(*) FROM marts.journeys GROUP BY outcome ORDER BY outcome"))
@@ -175,12 +166,12 @@ def mine_journeys(config: Config) -> StepResult:
     process model (BPMN, PNML)."""
     details: dict[str, Any] = {}
     with _timed("mine_journeys", details) as result, open_warehouse(config) as wh:
-        details |= mining.build_process_marts(wh)
+        details |= build_process_marts(wh)
         details["n_customers"] = wh.build("marts.customers", "marts/customers")
-        mining.build_journey_attributes(wh)
+        build_journey_attributes(wh)
         details["n_findings"] = find_friction(wh, config.friction)
         details["n_drivers"] = find_drivers(wh, config.drivers)
-        journey_map = mining.label_journey_map(wh, config.journey_map, config.labels)
+        journey_map = label_journey_map(wh, config.journey_map, config.labels)
         details["conformance"] = check_conformance(wh, journey_map, n_examples=config.friction.n_examples).to_dict()
         details["funnel"] = build_run_funnel(wh, config, journey_map)
         paths = config.funnel.dropoff_paths
@@ -194,7 +185,7 @@ def mine_journeys(config: Config) -> StepResult:
         )
         details["previous_run_id"] = previous_run_id(config.output_dir)
         details["n_changes"] = compare_with_previous(wh, config.output_dir, config.changes)
-        details["process_model"] = mining.discover_model(wh, config.mining, config.output_dir).to_dict()
+        details["process_model"] = discover_model(wh, config.mining, config.output_dir).to_dict()
     return result[0]
 
 
@@ -203,8 +194,8 @@ def build_run_funnel(wh: Warehouse, config: Config, journey_map: JourneyMapConfi
     map's up to its goal stage); an empty funnel when there are not two. Returns what the
     manifest says of it."""
     stages = choose_stages(
-        journey_map, mining.label_activities(wh, config.funnel.stages, config.labels),
-        mining.label_activities(wh, config.journeys.goal_activities, config.labels),
+        journey_map, label_activities(wh, config.funnel.stages, config.labels),
+        label_activities(wh, config.journeys.goal_activities, config.labels),
     )
     if len(stages) < 2:
         create_empty_funnel(wh)

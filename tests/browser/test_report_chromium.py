@@ -1,7 +1,7 @@
 """The friction report as a browser sees it: headless Chromium opens a report rendered from
 realistic data, its DOM has every section and chart, and its screenshot is not blank.
 
-Skipped when no Chromium is installed (journeymine.browser looks for it on PATH).
+Skipped when no Chromium is installed (journeymine.outputs.browser looks for it on PATH).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeymine.browser import CHROMIUM_NAMES, dump_dom, screenshot
-from journeymine.report import SANKEY_MAX_STEPS, SANKEY_TOP_PATHS, SECTIONS, ReportData, write_report
-from journeymine.report_charts import sankey_layout
+from journeymine.outputs.browser import CHROMIUM_NAMES, dump_dom, screenshot
+from journeymine.outputs.report import SANKEY_MAX_STEPS, SANKEY_TOP_PATHS, SECTIONS, ReportData, write_report
+from journeymine.outputs.report.charts import sankey_layout
 
 pytestmark = pytest.mark.skipif(
     not any(shutil.which(name) for name in CHROMIUM_NAMES),

@@ -212,7 +212,7 @@ def test_process_model_is_written_with_its_coverage(sample_run: dict) -> None:
 def test_xes_and_ocel_exports_open_in_pm4py(sample_run: dict) -> None:
     """pm4py reads journeys.xes.gz with one trace per journey and every event, and the OCEL 2.0
     file with every event and its customers."""
-    from journeymine.pm4py_lazy import import_pm4py
+    from journeymine.mining.pm4py_lazy import import_pm4py
 
     pm4py = import_pm4py()
     (n_events,), (n_journeys,), (n_customers,) = (
@@ -316,7 +316,7 @@ def test_report_is_self_contained_and_shows_the_stories(sample_run: dict) -> Non
 
 
 def test_report_renders_with_its_charts_in_chromium(sample_run: dict, tmp_path: Path) -> None:
-    from journeymine.browser import dump_dom, screenshot
+    from journeymine.outputs.browser import dump_dom, screenshot
 
     if shutil.which("chromium") is None:
         pytest.skip("no chromium on this machine (make test installs Debian's chromium when it can)")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from journeymine import mining
 from journeymine.db import Warehouse
+from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_steps
 
 EVENTS_IN_JOURNEYS = {
     "event_id": "VARCHAR", "customer_id": "VARCHAR", "session_id": "VARCHAR", "journey_id": "VARCHAR",
@@ -78,7 +78,7 @@ def given_journeys(make_table, warehouse: Warehouse):
                          first_activity, first_channel, last_activity, last_channel))
         make_table("journeys.events_in_journeys", EVENTS_IN_JOURNEYS, events)
         make_table("marts.journeys", JOURNEYS, rows)
-        mining.build_steps(warehouse, mining.NO_LABEL_HYGIENE)
+        build_steps(warehouse, NO_LABEL_HYGIENE)
         # the code columns marts/journeys.sql adds, which the mining marts group by
         warehouse.execute(
             "CREATE OR REPLACE TABLE marts.journeys AS "

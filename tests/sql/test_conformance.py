@@ -1,4 +1,4 @@
-"""Conformance to the designed journey map (src/journeymine/conformance.py with
+"""Conformance to the designed journey map (src/journeymine/mining/conformance.py with
 sql/journeys/int_journey_stages.sql, sql/marts/conformance.sql and
 sql/marts/conformance_deviations.sql): journey steps in → rows out."""
 
@@ -11,15 +11,10 @@ import pandas as pd
 import pytest
 
 from journeymine.config import JourneyMapConfig, JourneyStage
-from journeymine.conformance import (
-    ConformanceResult,
-    build_stage_net,
-    check_conformance,
-    list_stage_activities,
-)
 from journeymine.db import Warehouse
 from journeymine.errors import JourneymineError
-from journeymine.pm4py_lazy import import_pm4py
+from journeymine.mining.conformance import ConformanceResult, build_stage_net, check_conformance, list_stage_activities
+from journeymine.mining.pm4py_lazy import import_pm4py
 
 STEPS = {
     "journey_id": "VARCHAR", "customer_id": "VARCHAR", "step_number": "INTEGER", "channel": "VARCHAR",

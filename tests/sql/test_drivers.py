@@ -1,4 +1,4 @@
-"""Friction drivers (src/journeymine/drivers.py with sql/journeys/int_driver_cells_counted.sql and
+"""Friction drivers (src/journeymine/insights/drivers.py with sql/journeys/int_driver_cells_counted.sql and
 sql/marts/friction_drivers.sql): findings, their affected journeys and journey attributes in →
 over-represented attribute values out."""
 
@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from journeymine.db import Warehouse
 from journeymine.config import DriverConfig
-from journeymine.drivers import find_drivers
+from journeymine.db import Warehouse
 from journeymine.errors import JourneymineError
+from journeymine.insights.drivers import find_drivers
 
 STEPS = {"journey_id": "VARCHAR", "step_number": "INTEGER", "channel": "VARCHAR", "activity": "VARCHAR"}
 FRICTION = {

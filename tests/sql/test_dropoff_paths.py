@@ -1,5 +1,5 @@
 """Drop-offs with the paths around them (sql/marts/dropoff_paths.sql, via
-journeymine.funnel.build_dropoff_paths): journeys in → rows out."""
+journeymine.insights.funnel.build_dropoff_paths): journeys in → rows out."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 
 from journeymine.db import Warehouse
 from journeymine.errors import ConfigError
-from journeymine.funnel import build_dropoff_paths
+from journeymine.insights.funnel import build_dropoff_paths
 
 from .conftest import J
+
 
 def dropoff_paths(wh: Warehouse) -> list[dict[str, Any]]:
     """marts.dropoff_paths in its order, each row a dict."""

@@ -1,4 +1,4 @@
-"""The emotion curve (src/journeymine/emotion.py with sql/marts/emotion_curve.sql): events with
+"""The emotion curve (src/journeymine/insights/emotion.py with sql/marts/emotion_curve.sql): events with
 sentiment and CSAT in → points of the stage, touchpoint and week curves out."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from journeymine import mining
 from journeymine.config import JourneyStage, LabelConfig
 from journeymine.db import Warehouse
-from journeymine.emotion import build_emotion_curve
 from journeymine.errors import JourneymineError
+from journeymine.insights.emotion import build_emotion_curve
+from journeymine.journeys.labels import build_steps
 
 from .conftest import J
 
@@ -141,7 +141,7 @@ def test_events_collapsed_into_one_step_take_its_stage(warehouse: Warehouse, giv
           sentiments=[None, None, -0.6], attributes=[{"csat": 5}, {"csat": 4}, None]),
     ])
     warehouse.execute("DROP VIEW journeys.events_labelled")  # label hygiene off made it a view
-    mining.build_steps(warehouse, LabelConfig(template_urls=True, collapse_repeats=True))
+    build_steps(warehouse, LabelConfig(template_urls=True, collapse_repeats=True))
     stages = (JourneyStage("browse", ("/product/{id}",)), JourneyStage("service", ("call: returns",)))
     build_emotion_curve(warehouse, stages, min_events=1)
     got = {p["label"]: (p["n_rated"], p["mean_csat"], p["n_events"], p["mean_sentiment"]) for p in curve(warehouse, "stage")}

@@ -1,4 +1,4 @@
-"""Friction findings (src/journeymine/friction.py with sql/journeys/int_friction_events_on_steps.sql,
+"""Friction findings (src/journeymine/insights/friction.py with sql/journeys/int_friction_events_on_steps.sql,
 sql/journeys/int_friction_hits.sql and sql/marts/friction.sql): journeys in → findings out.
 
 Each signal is found where its rule says and not where it does not; scores are in journeys
@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from journeymine import mining
-from journeymine.config import LabelConfig
+from journeymine.config import FrictionConfig, LabelConfig
 from journeymine.db import Warehouse
-from journeymine.config import FrictionConfig
-from journeymine.friction import find_friction
+from journeymine.insights.friction import find_friction
+from journeymine.journeys.labels import build_steps
 
 from .conftest import GRAPH_EDGES, J
 
@@ -430,7 +429,7 @@ def test_event_signals_name_the_touchpoint_as_the_steps_do(warehouse: Warehouse,
         J("u2", "converted", [call("help"), call("help")], [0, 60]),
     ])
     warehouse.execute("DROP VIEW journeys.events_labelled")  # label hygiene off made it a view
-    mining.build_steps(warehouse, LabelConfig())
+    build_steps(warehouse, LabelConfig())
     warehouse.build("journeys.transitions", "journeys/int_journey_transitions")
     findings = friction(warehouse, make_table)
     assert found(findings, "error_event") == {"/pay/{id} (web)": ["u1"]}

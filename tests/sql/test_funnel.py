@@ -1,4 +1,4 @@
-"""Funnels (src/journeymine/funnel.py with sql/journeys/int_funnel_stages_reached_in_order.sql,
+"""Funnels (src/journeymine/insights/funnel.py with sql/journeys/int_funnel_stages_reached_in_order.sql,
 sql/journeys/int_funnel_stages_reached_in_exact_order.sql and sql/marts/funnel.sql): journeys in
 → stage rows out."""
 
@@ -12,7 +12,7 @@ import pytest
 from journeymine.config import FunnelConfig, JourneyStage
 from journeymine.db import Warehouse
 from journeymine.errors import ConfigError, JourneymineError
-from journeymine.funnel import build_funnel, format_funnel, funnel_from_activities
+from journeymine.insights.funnel import build_funnel, format_funnel, funnel_from_activities
 
 from .conftest import J
 

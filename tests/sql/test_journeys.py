@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from journeymine import mining
 from journeymine.db import Warehouse
+from journeymine.journeys.journeys import build_journeys_mart
+from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_steps
 
 SESSIONIZED_EVENTS = {
     "event_id": "VARCHAR", "source": "VARCHAR", "customer_id": "VARCHAR", "channel": "VARCHAR",
@@ -51,8 +52,8 @@ def build(wh: Warehouse, goals: list[str] = GOALS, window_days: int = 14) -> Non
     pipeline.build_journeys does."""
     params = {"goal_activities": goals, "window_days": window_days}
     wh.build("journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys", params)
-    mining.build_steps(wh, mining.NO_LABEL_HYGIENE, goals)
-    mining.build_journeys_mart(wh, goals, window_days)
+    build_steps(wh, NO_LABEL_HYGIENE, goals)
+    build_journeys_mart(wh, goals, window_days)
 
 
 def steps(wh: Warehouse) -> dict[str, tuple[str, int]]:

@@ -1,5 +1,5 @@
 """Label hygiene before mining: URL templating, rare labels grouped, repeats collapsed
-(sql/macros.sql jm_template_label, sql/journeys/int_events_labelled.sql, mining.build_steps)."""
+(sql/macros.sql jm_template_label, sql/journeys/int_events_labelled.sql, build_steps)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from journeymine import mining
 from journeymine.config import LabelConfig
 from journeymine.db import Warehouse
+from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_journey_keys, build_steps
 
 EVENTS = {
     "journey_id": "VARCHAR", "customer_id": "VARCHAR", "session_id": "VARCHAR", "channel": "VARCHAR",
@@ -57,7 +57,7 @@ def test_url_labels_become_templates(warehouse: Warehouse, label: str, template:
 def test_templating_makes_product_pages_one_activity(warehouse: Warehouse, make_table) -> None:
     """/product/1 and /product/2 are one activity; raw_activity keeps each original label."""
     given_events(make_table, [("j1", "web", "/product/1", 0, None), ("j2", "web", "/product/2?x=1", 0, None)])
-    mining.build_steps(warehouse, LabelConfig(template_urls=True, collapse_repeats=False))
+    build_steps(warehouse, LabelConfig(template_urls=True, collapse_repeats=False))
     assert [s["activity"] for s in steps(warehouse)] == ["/product/{id}", "/product/{id}"]
     assert warehouse.rows("SELECT activity, raw_activity FROM journeys.events_labelled ORDER BY event_seq") == [
         ("/product/{id}", "/product/1"), ("/product/{id}", "/product/2?x=1")]
@@ -70,7 +70,7 @@ def test_consecutive_repeats_collapse_into_one_step_that_counts_them(warehouse: 
         ("j1", "web", "A", 0, 1.0), ("j1", "web", "A", 1, 2.0), ("j1", "web", "A", 2, None),
         ("j1", "app", "A", 3, None), ("j1", "app", "B", 4, None),
     ])
-    result = mining.build_steps(warehouse, LabelConfig(template_urls=False, collapse_repeats=True))
+    result = build_steps(warehouse, LabelConfig(template_urls=False, collapse_repeats=True))
     assert [(s["step_number"], s["channel"], s["activity"], s["n_repeats"], s["value"], s["last_at"])
             for s in steps(warehouse)] == [
         (1, "web", "A", 2, 3.0, "10:02"), (2, "app", "A", 0, None, "10:03"), (3, "app", "B", 0, None, "10:04")]
@@ -84,7 +84,7 @@ def test_rare_labels_become_other_but_goals_never_do(warehouse: Warehouse, make_
         ("j1", "web", "Help", 8, None), ("j1", "web", "Order Completed", 9, None)]
     given_events(make_table, events)
     labels = LabelConfig(template_urls=False, collapse_repeats=False, rare_activity_share=0.15, other_label="Other")
-    result = mining.build_steps(warehouse, labels, goal_activities=["Order Completed"])
+    result = build_steps(warehouse, labels, goal_activities=["Order Completed"])
     assert result.rare_labels == ("Help",)
     assert [s["activity"] for s in steps(warehouse)][-2:] == ["Other", "Order Completed"]
 
@@ -92,7 +92,7 @@ def test_rare_labels_become_other_but_goals_never_do(warehouse: Warehouse, make_
 def test_with_hygiene_off_steps_are_the_events(warehouse: Warehouse, make_table) -> None:
     """No templating, no collapsing, no grouping: one step per event, labels untouched."""
     given_events(make_table, [("j1", "web", "/p/1", 0, None), ("j1", "web", "/p/1", 1, None)])
-    mining.build_steps(warehouse, mining.NO_LABEL_HYGIENE)
+    build_steps(warehouse, NO_LABEL_HYGIENE)
     assert [(s["activity"], s["n_repeats"]) for s in steps(warehouse)] == [("/p/1", 0), ("/p/1", 0)]
 
 
@@ -102,7 +102,7 @@ def test_journeys_sharing_a_hash_key_are_keyed_again_with_another_salt(
     """If two journeys ever got the same 64-bit key, the keys are rebuilt with another salt
     (the clash is simulated: the first uniqueness check reports one key fewer)."""
     given_events(make_table, [("j1", "web", "A", 0, None), ("j2", "web", "B", 1, None)])
-    mining.build_steps(warehouse, mining.NO_LABEL_HYGIENE)
+    build_steps(warehouse, NO_LABEL_HYGIENE)
     real_scalar = Warehouse.scalar
     checks: list[str] = []
 
@@ -114,5 +114,5 @@ def test_journeys_sharing_a_hash_key_are_keyed_again_with_another_salt(
         return value
 
     monkeypatch.setattr(Warehouse, "scalar", clashing_once)
-    assert mining.build_journey_keys(warehouse) == "journeymine-1"
+    assert build_journey_keys(warehouse) == "journeymine-1"
     assert len(checks) == 2

@@ -3,16 +3,14 @@ journeys in → rows out. Friction is tested in test_friction.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from journeymine import mining
 from journeymine.db import Warehouse
 
-from .conftest import T0, J
+from .conftest import J
+
 
 def records(wh: Warehouse, sql: str) -> list[dict[str, Any]]:
     frame = wh.df(sql)

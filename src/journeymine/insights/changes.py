@@ -34,7 +34,7 @@ import pandas as pd
 
 from journeymine.config import ChangeConfig
 from journeymine.db import Warehouse
-from journeymine.report_charts import fmt_p
+from journeymine.insights.stats import fmt_p
 
 FINDING_KEY = ["signal", "channel", "activity", "target_channel", "target_activity"]
 FINDING_COLUMNS = ["touchpoint", "n_journeys_affected", "share", "score", "friction_rank"]

@@ -33,10 +33,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from journeymine.config import ORDERINGS, DropoffPathConfig, FunnelConfig, JourneyMapConfig, JourneyStage
-from journeymine.conformance import list_stage_activities
+from journeymine.config import FunnelConfig, JourneyMapConfig, JourneyStage
 from journeymine.db import Warehouse
 from journeymine.errors import ConfigError, JourneymineError
+from journeymine.mining.conformance import list_stage_activities
 
 # the model that finds the stages each journey reached, per ordering
 REACHED_MODELS = {
@@ -113,7 +113,7 @@ def choose_stages(
     given, or else the journey map's stages up to the first one holding a goal activity (a
     journey ends at its goal, so a later stage is reached only through a goal, as a pickup
     after a click-and-collect order, and would show as a drop of nearly everyone). Names are
-    as the steps name them (label them with journeymine.mining first)."""
+    as the steps name them (label them with journeymine.journeys.labels first)."""
     if funnel_activities:
         return funnel_from_activities(funnel_activities)
     goals = set(goal_activities)

@@ -1,22 +1,11 @@
-"""Process mining over journeys: steps, journeys, variants, the directly-follows graph, drop-offs.
+"""Label hygiene and steps: journeys.events_in_journeys → events_labelled → step_codes.
 
-Everything here counts in DuckDB SQL (the models under `sql/journeys` and `sql/marts`), on
-one table every input becomes first: `journeys.events_in_journeys`, one row per event with
-journey_id, customer_id, session_id, channel, activity, occurred_at, ended_at, sentiment,
-value and event_seq (the source order, which breaks timestamp ties). A full run builds it
-from stitched sessions; `journeymine mine` builds it from any event log, one journey per case.
-
-    events_in_journeys → events_labelled (label hygiene) → step_codes (ordered, with the step
-        before, on integer journey and touchpoint codes) → journeys → variants,
-        journey_graph_nodes, journey_graph_edges → dropoffs
-
-Counting runs on integer codes (journeys.journey_keys, journeys.touchpoints): at 10M events
-sorting and grouping integers is several times faster than text. The view journeys.steps
-shows the steps with names, for friction and conformance.
-
-On a log whose timestamps do not tie, and with label hygiene off, the counts equal pm4py's
-(`discover_dfg`, `get_variants`, `get_start_activities`, `get_end_activities`) and the
-edge times its `discover_performance_dfg`; tests/unit/test_mining_vs_pm4py.py checks it.
+Label hygiene names the events as mining should count them: a URL or path becomes its
+template, consecutive repeats of a touchpoint become one step (the repeats are counted as
+rework, not lost), rare labels may be grouped. The steps are then put in order on integer
+codes (journeys.journey_keys, journeys.touchpoints): at 10M events sorting and grouping
+integers is several times faster than text. The view journeys.steps shows the steps with
+names, for friction and conformance.
 """
 
 from __future__ import annotations
@@ -24,14 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from journeymine.config import JourneyMapConfig, JourneyStage, LabelConfig, MiningConfig
+from journeymine.config import JourneyMapConfig, JourneyStage, LabelConfig
 from journeymine.db import Warehouse
-from journeymine.discovery import ModelResult, discover_process_model
 from journeymine.errors import JourneymineError
-from journeymine.graph import build_journey_graph, flatten_edges
 
 log = logging.getLogger(__name__)
 
@@ -150,83 +136,3 @@ def label_journey_map(wh: Warehouse, journey_map: JourneyMapConfig, labels: Labe
         for stage in journey_map.stages
     )
     return JourneyMapConfig(stages=stages)
-
-
-def build_journeys_mart(
-    wh: Warehouse, goal_activities: Sequence[str], window_days: int, *, labels: LabelConfig = NO_LABEL_HYGIENE,
-    all_cases_ended: bool = False,
-) -> int:
-    """marts.journeys from journeys.step_codes; returns the number of journeys.
-
-    Goals are named as the steps are (`labels`). `all_cases_ended`: the input is a finished
-    event log (every case is over), so a journey that did not reach a goal is abandoned, or
-    'ended' when no goals are given.
-    """
-    return wh.build(
-        "marts.journeys", "marts/journeys",
-        {
-            "goal_activities": label_activities(wh, goal_activities, labels),
-            "window_days": window_days,
-            "all_cases_ended": all_cases_ended,
-        },
-    )
-
-
-def build_process_marts(wh: Warehouse) -> dict[str, int]:
-    """Variants, journey graph nodes and edges (with back edges from networkx), drop-offs.
-
-    Reads journeys.step_codes and marts.journeys; returns the row counts.
-    """
-    wh.build("journeys.touchpoint_paths", "journeys/int_touchpoint_paths_counted")  # read by nodes and edges
-    counts = {
-        "n_variants": wh.build("marts.variants", "marts/variants"),
-        "n_nodes": wh.build("marts.journey_graph_nodes", "marts/journey_graph_nodes"),
-    }
-    # counts and times come from SQL; networkx adds which edges point backwards
-    wh.build("marts.journey_graph_edges", "marts/journey_graph_edges")
-    graph = build_journey_graph(
-        wh.df("SELECT * FROM marts.journey_graph_nodes"), wh.df("SELECT * FROM marts.journey_graph_edges")
-    )
-    edges = flatten_edges(graph)
-    wh.execute("DELETE FROM marts.journey_graph_edges")
-    wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_back_edge BOOLEAN")
-    wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_self_loop BOOLEAN")
-    if not edges.empty:
-        wh.insert_frame("marts.journey_graph_edges", edges)
-    counts["n_edges"] = len(edges)
-    counts["n_back_edges"] = int(edges["is_back_edge"].sum()) if not edges.empty else 0
-    counts["n_dropoff_rows"] = wh.build("marts.dropoffs", "marts/dropoffs")
-    return counts
-
-
-def build_journey_attributes(wh: Warehouse) -> int:
-    """journeys.journey_attributes: each journey's segments in long form (journey_id, attribute,
-    value), for funnel breakdowns and friction drivers; returns the number of rows.
-
-    Reads marts.journeys, the events' attributes and, when the run has customers
-    (marts.customers), their CRM segment and country.
-    """
-    with_customers = wh.table_exists("marts", "customers")
-    profiles = (
-        "SELECT customer_id, segment, country FROM marts.customers" if with_customers
-        else "SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS segment, NULL::VARCHAR AS country WHERE false"
-    )
-    wh.execute(f"CREATE OR REPLACE VIEW journeys.customer_profiles AS {profiles}")
-    return wh.build("journeys.journey_attributes", "journeys/int_journey_attributes")
-
-
-def discover_model(wh: Warehouse, settings: MiningConfig, out_dir: Path) -> ModelResult:
-    """pm4py's inductive miner on the variants covering `settings.model_coverage` of the
-    journeys (at most `settings.max_model_variants`): `process_model.bpmn` and
-    `process_model.pnml` in `out_dir`, and the coverage reached."""
-    variants = wh.df("SELECT variant, n_journeys FROM marts.variants")
-    result = discover_process_model(
-        variants, coverage=settings.model_coverage, noise_threshold=settings.noise_threshold, out_dir=out_dir,
-        max_variants=settings.max_model_variants,
-    )
-    log.info(
-        "process model: %d of %d variants, covering %.1f%% of journeys (target %.0f%%, noise threshold %.2f)",
-        result.n_variants_used, result.n_variants_total, 100 * result.share_covered,
-        100 * settings.model_coverage, settings.noise_threshold,
-    )
-    return result

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from journeymine.config import IdentityConfig, SourceConfig
 from journeymine.db import Warehouse, quote_ident, table_name
 from journeymine.errors import JourneymineError
-from journeymine.ingest import RAW_BASE_COLUMNS
+from journeymine.load.ingest import RAW_BASE_COLUMNS
 from journeymine.schema import IDENTIFIER_KINDS, PRESET_COLUMNS
 
 STAGING_MODELS: dict[str, str] = {

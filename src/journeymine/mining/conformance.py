@@ -48,7 +48,7 @@ import pandas as pd
 
 from journeymine.config import JourneyMapConfig
 from journeymine.db import Warehouse
-from journeymine.pm4py_lazy import import_pm4py
+from journeymine.mining.pm4py_lazy import import_pm4py
 
 if TYPE_CHECKING:
     from pm4py.objects.petri_net.obj import Marking, PetriNet

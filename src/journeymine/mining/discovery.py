@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from journeymine.errors import JourneymineError
-from journeymine.pm4py_lazy import import_pm4py
+from journeymine.mining.pm4py_lazy import import_pm4py
 
 if TYPE_CHECKING:  # only for type checkers: pm4py is imported when a model is mined
     from pm4py.objects.process_tree.obj import ProcessTree

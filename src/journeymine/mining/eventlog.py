@@ -163,7 +163,7 @@ def _check_time_options(wh: Warehouse, spec: LogSpec) -> None:
 
 
 def _read_xes(path: Path) -> Any:
-    from journeymine.pm4py_lazy import import_pm4py
+    from journeymine.mining.pm4py_lazy import import_pm4py
 
     pm4py = import_pm4py()
     try:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from journeymine.config import IdentityConfig
-from journeymine.stitch import customer_id_for, is_plausible, resolve_identities, split_implausible
+from journeymine.identity.stitch import customer_id_for, is_plausible, resolve_identities, split_implausible
 
 LIMITS = IdentityConfig().max_identifiers_per_kind  # customer_ref 2, loyalty 3, email 3, phone 3, anonymous_id 25
 

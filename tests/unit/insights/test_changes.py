@@ -1,4 +1,4 @@
-"""Change since the last run (journeymine.changes): findings that are new or grew, stage
+"""Change since the last run (journeymine.insights.changes): findings that are new or grew, stage
 conversion that moved beyond noise, and the alerts."""
 
 from __future__ import annotations
@@ -8,16 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeymine.changes import (
-    alerts,
-    compare_with_previous,
-    friction_changes,
-    funnel_changes,
-    two_proportion_p,
-)
 from journeymine.config import ChangeConfig, parse_config
 from journeymine.db import Warehouse
 from journeymine.errors import ConfigError
+from journeymine.insights.changes import (
+    alerts, compare_with_previous, friction_changes, funnel_changes, two_proportion_p,
+)
 
 
 def finding(signal: str, activity: str, n: int, total: int, *, score: float | None = None, rank: int = 1,

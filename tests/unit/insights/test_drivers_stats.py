@@ -1,4 +1,4 @@
-"""The statistics of friction drivers (src/journeymine/drivers.py): lift, odds ratio and Fisher's
+"""The statistics of friction drivers (src/journeymine/insights/drivers.py): lift, odds ratio and Fisher's
 exact test on hand-computed 2x2 tables, and the Benjamini-Hochberg adjustment.
 
 Tables are written (affected with the value, unaffected with it, affected without it,
@@ -15,8 +15,8 @@ import sys
 import pytest
 
 from journeymine.config import DriverConfig
-from journeymine.drivers import adjust_benjamini_hochberg, evaluate_cells, measure_contrast
 from journeymine.errors import JourneymineError
+from journeymine.insights.drivers import adjust_benjamini_hochberg, evaluate_cells, measure_contrast
 
 
 def test_contrast_of_a_plain_table() -> None:
@@ -125,6 +125,6 @@ def test_settings_refuse_values_that_make_no_sense(settings: dict[str, float]) -
 
 def test_importing_drivers_does_not_import_scipy() -> None:
     """scipy is slow to import and only needed when there is a table to test."""
-    probe = "import sys, journeymine.drivers; print('scipy' in sys.modules)"
+    probe = "import sys, journeymine.insights.drivers; print('scipy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

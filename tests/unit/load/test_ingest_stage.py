@@ -1,4 +1,4 @@
-"""Ingest (journeymine.ingest.load_source) and staging (journeymine.stage.stage_source) on tiny files."""
+"""Ingest (journeymine.load.ingest.load_source) and staging (journeymine.load.stage.stage_source) on tiny files."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from journeymine.config import IdentityConfig, SourceConfig
 from journeymine.db import Warehouse
 from journeymine.errors import SourceError
-from journeymine.ingest import load_source
-from journeymine.stage import StageCounts, create_staged_tables, stage_source
+from journeymine.load.ingest import load_source
+from journeymine.load.stage import StageCounts, create_staged_tables, stage_source
 
 CONTACTS = "contact_id,caller_phone,customer_ref,started_at,answered_at,ended_at,queue,reason,outcome,csat,sentiment\n"
 POS = "transaction_id,store_id,loyalty_id,occurred_at,kind,amount,order_ref\n"

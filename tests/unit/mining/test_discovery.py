@@ -1,4 +1,4 @@
-"""Process discovery on the top variants, and top-k cuts (src/journeymine/discovery.py)."""
+"""Process discovery on the top variants, and top-k cuts (src/journeymine/mining/discovery.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeymine.discovery import (
-    DiscoveryError,
-    ModelResult,
-    cut_to_top,
-    discover_process_model,
-    select_covering_variants,
-)
 from journeymine.errors import JourneymineError
-from journeymine.pm4py_lazy import import_pm4py
+from journeymine.mining.discovery import (
+    DiscoveryError, ModelResult, cut_to_top, discover_process_model, select_covering_variants,
+)
+from journeymine.mining.pm4py_lazy import import_pm4py
+
 
 def variants_table(counts: dict[str, int]) -> pd.DataFrame:
     """A variants table from {"Home > Cart > Checkout": n_journeys, ...}, rows in the given order."""
@@ -215,7 +212,7 @@ def test_result_is_json_friendly(tmp_path: Path) -> None:
 
 def test_importing_discovery_does_not_import_pm4py() -> None:
     """pm4py (slow, prints a banner) is imported only when a model is mined."""
-    code = "import sys, journeymine.discovery; print('pm4py' in sys.modules)"
+    code = "import sys, journeymine.mining.discovery; print('pm4py' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -1,4 +1,4 @@
-"""Reading a plain event log for `journeymine mine` (src/journeymine/eventlog.py) and the command."""
+"""Reading a plain event log for `journeymine mine` (src/journeymine/mining/eventlog.py) and the command."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from journeymine.cli import main
 from journeymine.db import Warehouse
 from journeymine.errors import SourceError
-from journeymine.eventlog import LogSpec, detect_format, load_event_log
+from journeymine.mining.eventlog import LogSpec, detect_format, load_event_log
 
 CSV_HEADER = "case:concept:name,concept:name,time:timestamp\n"
 

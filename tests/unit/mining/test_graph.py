@@ -1,4 +1,4 @@
-"""The journey graph (src/journeymine/graph.py): back edges, self-loops and the flattened edge table."""
+"""The journey graph (src/journeymine/mining/graph.py): back edges, self-loops and the flattened edge table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from journeymine.graph import build_journey_graph, find_back_edges, flatten_edges, order_touchpoints
+from journeymine.mining.graph import build_journey_graph, find_back_edges, flatten_edges, order_touchpoints
 
 
 def graph_tables(

@@ -1,4 +1,4 @@
-"""Mining counts and times equal pm4py's on logs the tests build (src/journeymine/mining.py).
+"""Mining counts and times equal pm4py's on logs the tests build (src/journeymine/journeys/labels.py, src/journeymine/mining/variants.py).
 
 Each log is written to a file, mined by `mine_event_log` (what `journeymine mine` runs), and
 compared with pm4py's `discover_dfg`, `get_variants`, `get_start_activities`,
@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 from journeymine.config import LabelConfig
-from journeymine.eventlog import LogSpec
 from journeymine.mine import MineOptions, mine_event_log
-from journeymine.pm4py_lazy import import_pm4py
+from journeymine.mining.eventlog import LogSpec
+from journeymine.mining.pm4py_lazy import import_pm4py
 
 CASE, ACTIVITY, TIME = "case:concept:name", "concept:name", "time:timestamp"
 PM4PY_KEYS = {"case_id_key": CASE, "activity_key": ACTIVITY, "timestamp_key": TIME}

@@ -1,4 +1,4 @@
-"""Exports for process-mining tools (src/journeymine/export.py): XES read back with pm4py's
+"""Exports for process-mining tools (src/journeymine/outputs/export.py): XES read back with pm4py's
 XML importer, OCEL 2.0 JSON read back with pm4py.read_ocel2_json."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 
 from journeymine.db import Warehouse
 from journeymine.errors import JourneymineError
-from journeymine.export import export_ocel, export_xes, open_atomic
-from journeymine.pm4py_lazy import import_pm4py
+from journeymine.mining.pm4py_lazy import import_pm4py
+from journeymine.outputs.export import export_ocel, export_xes, open_atomic
 
 MakeTable = Callable[[str, dict[str, str], Sequence[Sequence[Any]]], None]
 

@@ -10,8 +10,10 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from journeymine.report import WHY_EMPTY, ReportData, render_report
-from journeymine.report_charts import esc, fmt_pct, sankey_layout
+from journeymine.outputs.report.charts import sankey_layout
+from journeymine.outputs.report.format import esc, fmt_pct
+from journeymine.outputs.report.page import ReportData, render_report
+from journeymine.outputs.report.sections import WHY_EMPTY
 
 RUN = {"run_id": "r1", "started_at": "2026-04-03T02:00:00Z", "period_start": "2026-02-02T07:31:36Z",
        "period_end": "2026-04-02T21:00:01Z", "n_events": 12_345, "n_customers": 1_001, "n_journeys": 1_900,

@@ -1,6 +1,6 @@
 """What the friction report shows, read from the warehouse after a run (or `journeymine mine`).
 
-`collect_report_data` turns the marts into a `ReportData` (journeymine.report renders it);
+`collect_report_data` turns the marts into a `ReportData` (`journeymine.outputs.report.page` renders it);
 `write_run_report` does both and writes friction_report.html beside the outputs. Every table
 the run did not build (a plain event log has no funnel, friction or emotion) is an empty
 frame, and the report says why.
@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from journeymine.db import Warehouse
-from journeymine.report import ReportData, write_report
+from journeymine.outputs.report.page import ReportData, write_report
 from journeymine.schema import REPORT_FILE
 
 # each table of the report and the mart it comes from

@@ -1,10 +1,5 @@
-"""Inline SVG charts for the friction report: plain strings, every text escaped, no scripts.
-
-Each builder takes numbers and labels and returns one `<svg>` element drawn in its own
-viewBox, so it scales to the width of its container and prints sharp. Charts carry the
-class `chart`; the small bars inside table cells carry `spark`.
-
-The Sankey of the top paths is laid out in `sankey_layout` (numbers only, testable) and
+"""The Sankey of the top paths, laid out in `sankey_layout` (numbers only, testable) and
+drawn by `sankey_svg`:
 drawn by `sankey_svg`:
   * columns are step positions (step 1 … step N), then a '…' column for paths longer than N
     steps, then an outcome column (converted / still open / ended / abandoned);
@@ -23,135 +18,22 @@ drawn by `sankey_svg`:
 
 from __future__ import annotations
 
-import html
-import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 import pandas as pd
 
-INK, MUTED, GRID = "#1f2933", "#616e7c", "#e4e7eb"
-ACCENT, ACCENT_DARK = "#3b6fb6", "#334e68"
-GOOD, BAD, NEUTRAL = "#2f9e6e", "#d0483f", "#9aa5b1"
-OUTCOMES = ("converted", "open", "ended", "abandoned")  # top to bottom in the Sankey
-OUTCOME_LABELS = {"converted": "converted", "open": "still open", "ended": "ended", "abandoned": "abandoned"}
-OUTCOME_COLORS = {"converted": GOOD, "open": NEUTRAL, "ended": "#7b8794", "abandoned": BAD}
+from journeymine.outputs.report.charts.svg import svg_open, svg_text
+from journeymine.outputs.report.format import (
+    ACCENT_DARK, INK, MUTED, OUTCOME_COLORS, OUTCOME_LABELS, OUTCOMES, esc, fmt_int, fmt_pct, is_missing, number,
+    truncate,
+)
 
 NodeKey = tuple[Any, ...]
 
-
-# ---------------------------------------------------------------------------------- formatting
-
-def is_missing(value: Any) -> bool:
-    """True for None, NaN, NaT and pd.NA (lists and arrays are never missing)."""
-    if value is None:
-        return True
-    if isinstance(value, str) or hasattr(value, "__len__"):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def number(value: Any, default: float = 0.0) -> float:
-    """A float, or `default` for a missing value (pd.NA, NaN, None)."""
-    return default if is_missing(value) else float(value)
-
-
-def esc(value: Any) -> str:
-    """Text or attribute value, HTML-escaped (quotes too)."""
-    return html.escape(str(value), quote=True)
-
-
-def fmt_int(value: Any) -> str:
-    """1234.0 → '1,234'; missing → '–'."""
-    return "–" if is_missing(value) else f"{round(float(value)):,}"
-
-
-def fmt_p(p: Any) -> str:
-    """A p-value as people read it: '< 0.001', else three decimals ('–' when missing)."""
-    if is_missing(p):
-        return "–"
-    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
-
-
-def fmt_pct(value: Any, digits: int | None = None) -> str:
-    """A share as a percentage: 0.384 → '38%'; one decimal below 10% and above 99%, where
-    rounding would hide the difference (0.0231 → '2.3%', 0.997 → '99.7%', not '100%')."""
-    if is_missing(value):
-        return "–"
-    value = float(value)
-    if digits is None:
-        digits = 1 if 0 < abs(value) < 0.1 or 0.99 < abs(value) < 1 else 0
-    return f"{value:.{digits}%}"
-
-
-def fmt_num(value: Any, digits: int = 2) -> str:
-    """A plain number with a true minus sign: -0.42 → '−0.42'; missing → '–'."""
-    return "–" if is_missing(value) else f"{float(value):,.{digits}f}".replace("-", "−")
-
-
-def fmt_duration(seconds: Any) -> str:
-    """Seconds in the unit a person would use: '45 s', '12 min', '5.2 h', '3.1 days'."""
-    if is_missing(seconds):
-        return "–"
-    s = float(seconds)
-    if s < 90:
-        return f"{s:.0f} s"
-    if s < 90 * 60:
-        return f"{s / 60:.0f} min"
-    if s < 48 * 3600:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:.1f} days"
-
-
-def truncate(text: str, limit: int) -> str:
-    """At most `limit` characters, ending in '…' when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-# ---------------------------------------------------------------------------------- svg pieces
-
-def svg_open(width: float, height: float, label: str, cls: str = "chart") -> str:
-    """The opening <svg> tag: drawn in a width × height viewBox, never wider than `width` px."""
-    return (f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'style="max-width:{width:.0f}px" role="img" aria-label="{esc(label)}">')
-
-
-def svg_text(x: float, y: float, text: str, *, anchor: str = "start", size: float = 12,
-             fill: str = INK, weight: int = 400, cls: str = "") -> str:
-    """One line of SVG text (escaped), vertically centred on y."""
-    extra = f' class="{cls}"' if cls else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" dominant-baseline="central" '
-            f'font-size="{size}" fill="{fill}" font-weight="{weight}"{extra}>{esc(text)}</text>')
-
-
-def inline_bar_svg(value: float, max_value: float, *, width: int = 96, height: int = 10,
-                   color: str = ACCENT) -> str:
-    """A small horizontal bar (value / max_value of the width) for a table cell."""
-    share = 0.0 if is_missing(value) or not max_value else max(0.0, min(1.0, float(value) / max_value))
-    return (f'{svg_open(width, height, f"{share:.0%} of the largest", "spark")}'
-            f'<rect width="{width}" height="{height}" rx="2" fill="{GRID}"/>'
-            f'<rect width="{width * share:.1f}" height="{height}" rx="2" fill="{color}"/></svg>')
-
-
-def lift_bar_svg(lift: float, max_lift: float, *, width: int = 120, height: int = 12) -> str:
-    """A bar from 0 to `lift` on a 0…max_lift scale, with a tick at 1 (no over-representation)."""
-    top = max(number(max_lift, 1.0), 1.0)
-    x = width * max(0.0, min(number(lift), top)) / top  # an infinite lift fills the bar
-    one = width / top
-    color = BAD if lift > 1 else NEUTRAL
-    return (f'{svg_open(width, height, f"lift {fmt_num(lift, 1)}", "spark")}'
-            f'<rect width="{width}" height="{height}" rx="2" fill="{GRID}"/>'
-            f'<rect width="{x:.1f}" height="{height}" rx="2" fill="{color}" fill-opacity="0.8"/>'
-            f'<line x1="{one:.1f}" x2="{one:.1f}" y1="0" y2="{height}" stroke="{INK}" stroke-width="1.5"/></svg>')
-
-
-# ---------------------------------------------------------------------------------- sankey layout
 
 @dataclass
 class SankeyNode:
@@ -446,10 +328,8 @@ def _place_links(nodes: dict[NodeKey, SankeyNode], links: list[SankeyLink], scal
         link.ys = [(leaving[id(link), i], arriving[id(link), i]) for i in range(len(link.route) - 1)]
 
 
-# ---------------------------------------------------------------------------------- sankey drawing
-
-NODE_COLORS = {"step": ACCENT_DARK, "more": "#7b8794", "other": "#bcc5ce"}
 STEP_LINK_COLOR, OTHER_LINK_COLOR = "#7f9cc0", "#c3ccd6"
+NODE_COLORS = {"step": ACCENT_DARK, "more": "#7b8794", "other": "#bcc5ce"}
 
 
 def sankey_svg(layout: SankeyLayout) -> str:
@@ -517,221 +397,3 @@ def _node_label_svg(layout: SankeyLayout, node: SankeyNode) -> str:
             f'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
             f'<tspan fill="{INK}">{esc(truncate(node.label, fits))}</tspan>'
             f'<tspan fill="{MUTED}" dx="4">{esc(numbers)}</tspan></text>')
-
-
-# ---------------------------------------------------------------------------------- funnel
-
-FUNNEL_COLORS = {"continued": ACCENT, "dropped": "#e38b82", "rest": "#d9e2ec"}
-
-
-def funnel_svg(stages: Sequence[dict[str, Any]], *, width: float = 1120) -> str:
-    """Horizontal funnel: one bar per stage (n_reached, split into continued / dropped / the
-    rest, i.e. still open or ended there), conversion from the start at the bar's end, and a
-    line under each bar with the drop rate and the median time to the next stage.
-
-    `stages`: dicts with stage, n_reached, n_continued, n_dropped, drop_rate,
-    conversion_from_start, median_seconds_to_next, in stage order.
-    """
-    label_w, value_w, row_h, gap_h, top = 200.0, 210.0, 24.0, 26.0, 30.0
-    bar_w = width - label_w - value_w
-    most = max((number(s["n_reached"]) for s in stages), default=0) or 1
-    height = top + len(stages) * (row_h + gap_h)
-    parts = [svg_open(width, height, "funnel by stage"), _legend(label_w, 10, [
-        ("continued", FUNNEL_COLORS["continued"]), ("dropped", FUNNEL_COLORS["dropped"]),
-        ("still open or ended", FUNNEL_COLORS["rest"])])]
-    for i, s in enumerate(stages):
-        y = top + i * (row_h + gap_h)
-        reached = number(s["n_reached"])
-        is_last = i == len(stages) - 1
-        # the last stage has no next one to continue to: its bar is all reached
-        pieces = [("continued", reached)] if is_last else [
-            ("continued", number(s["n_continued"])), ("dropped", number(s["n_dropped"]))]
-        pieces.append(("rest", max(reached - sum(n for _, n in pieces), 0.0)))
-        parts.append(svg_text(label_w - 12, y + row_h / 2, truncate(str(s["stage"]), 28), anchor="end",
-                              size=13, weight=600))
-        x = label_w
-        for name, n in pieces:
-            w = bar_w * n / most
-            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{row_h}" '
-                         f'fill="{FUNNEL_COLORS[name]}"><title>{esc(f"{name}: {fmt_int(n)}")}</title></rect>')
-            x += w
-        parts.append(svg_text(x + 8, y + row_h / 2, f"{fmt_int(reached)} reached · "
-                              f"{fmt_pct(s.get('conversion_from_start'))} of start", size=12.5))
-        if not is_last or number(s["n_dropped"]) > 0:
-            parts.append(svg_text(label_w, y + row_h + 12, _drop_line(s), size=11.5, fill=MUTED))
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _drop_line(stage: dict[str, Any]) -> str:
-    text = f"▼ {fmt_pct(stage.get('drop_rate'))} dropped ({fmt_int(stage.get('n_dropped'))})"
-    if not is_missing(stage.get("median_seconds_to_next")):
-        text += f" · median {fmt_duration(stage['median_seconds_to_next'])} to the next stage"
-    return text
-
-
-def _legend(x: float, y: float, items: Sequence[tuple[str, str]]) -> str:
-    parts = []
-    for name, color in items:
-        parts.append(f'<rect x="{x:.1f}" y="{y - 5:.1f}" width="10" height="10" rx="2" fill="{color}"/>')
-        parts.append(svg_text(x + 15, y, name, size=11.5, fill=MUTED))
-        x += 30 + 6.5 * len(name)
-    return "".join(parts)
-
-
-def funnel_mini_svg(stages: Sequence[dict[str, Any]], *, width: float = 250) -> str:
-    """A small funnel for one segment: bars ∝ conversion from the start, the share at the end."""
-    label_w, value_w, row_h = 84.0, 42.0, 19.0
-    bar_w = width - label_w - value_w
-    parts = [svg_open(width, len(stages) * row_h + 4, "funnel of one segment")]
-    for i, s in enumerate(stages):
-        y = 2 + i * row_h
-        share = 0.0 if is_missing(s.get("conversion_from_start")) else float(s["conversion_from_start"])
-        parts.append(svg_text(label_w - 6, y + row_h / 2 - 1, truncate(str(s["stage"]), 13), anchor="end",
-                              size=11, fill=MUTED))
-        parts.append(f'<rect x="{label_w}" y="{y + 3:.1f}" width="{bar_w:.1f}" height="{row_h - 7}" fill="{GRID}"/>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3:.1f}" width="{bar_w * max(0.0, min(share, 1.0)):.1f}" '
-                     f'height="{row_h - 7}" fill="{ACCENT}"/>')
-        parts.append(svg_text(label_w + bar_w + 6, y + row_h / 2 - 1, fmt_pct(share), size=11))
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-# ---------------------------------------------------------------------------------- line and bar charts
-
-def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
-    """About `count` round tick values covering low…high (1, 2, 2.5 or 5 × a power of ten)."""
-    if high <= low:
-        high = low + 1
-    raw = (high - low) / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    first = math.floor(low / step) * step
-    return [round(first + i * step, 10) for i in range(int(math.ceil((high - first) / step)) + 1)]
-
-
-def line_chart_svg(labels: Sequence[str], values: Sequence[float], *, width: float = 540, height: float = 250,
-                   color: str = ACCENT, value_format: Callable[[Any], str] = fmt_num, valleys: Iterable[int] = (),
-                   peaks: Iterable[int] = (), reference: float | None = None, label_points: bool = True,
-                   title: str = "line chart") -> str:
-    """A line over evenly spaced points (gaps where a value is missing), y ticks, x labels
-    (thinned to about 10; long ones wrapped on two lines), valleys (▼, red) and peaks (▲,
-    green) marked with their value, and an optional dashed reference line (e.g. 0)."""
-    left, right, top, bottom = 48.0, 16.0, 22.0, 46.0
-    inset = 34.0  # keeps the first and last x labels and point labels inside the chart
-    finite = [float(v) for v in values if not is_missing(v)]
-    low, high = min(finite + ([reference] if reference is not None else [])), max(finite)
-    if reference is not None:
-        high = max(high, reference)
-    pad = (high - low) * 0.15 or 0.5
-    ticks = nice_ticks(low - pad, high + pad)
-    lo, hi = ticks[0], ticks[-1]
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def px(i: int) -> float:
-        span = plot_w - 2 * inset
-        return left + inset + (span * i / (len(values) - 1) if len(values) > 1 else span / 2)
-
-    def py(v: float) -> float:
-        return top + plot_h * (hi - float(v)) / (hi - lo)
-
-    parts = [svg_open(width, height, title)]
-    for t in ticks:
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="{GRID}"/>')
-        parts.append(svg_text(left - 6, py(t), value_format(t), anchor="end", size=10.5, fill=MUTED))
-    if reference is not None and lo <= reference <= hi:
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{py(reference):.1f}" y2="{py(reference):.1f}" '
-                     f'stroke="{MUTED}" stroke-dasharray="4 3"/>')
-    parts.append(_x_labels(labels, px, height - bottom + 14, (plot_w - 2 * inset) / max(len(labels) - 1, 1)))
-    parts.append(_polyline(values, px, py, color))
-    parts += [svg_text(px(i), top + plot_h - 8, "no data", anchor="middle", size=10, fill=MUTED)
-              for i, v in enumerate(values) if is_missing(v)]
-    parts.append(_points(values, px, py, color, value_format, set(valleys), set(peaks), label_points))
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _x_labels(labels: Sequence[str], px: Callable[[int], float], y: float, spacing: float) -> str:
-    """Labels under their points, wrapped to two lines; every k-th only when they would touch."""
-    limit = max(8, min(16, int(spacing / 6.2)))
-    longest = max((max(map(len, _wrap(str(label), limit))) for label in labels), default=1)
-    every = max(1, math.ceil((longest * 6.2 + 8) / spacing))
-    parts = []
-    for i, label in enumerate(labels):
-        if i % every:
-            continue
-        lines = _wrap(str(label), limit)
-        for j, line in enumerate(lines):
-            parts.append(svg_text(px(i), y + j * 13, line, anchor="middle", size=10.5, fill=MUTED))
-    return "".join(parts)
-
-
-def _wrap(text: str, limit: int) -> list[str]:
-    """At most two lines of about `limit` characters, split at spaces; the rest cut with '…'."""
-    words, lines = text.split(), [""]
-    for word in words:
-        if lines[-1] and len(lines[-1]) + 1 + len(word) > limit:
-            lines.append(word)
-        else:
-            lines[-1] = f"{lines[-1]} {word}".strip()
-    if len(lines) > 2:
-        lines = [lines[0], " ".join(lines[1:])]
-    return [truncate(line, limit + 2) for line in lines]
-
-
-def _polyline(values: Sequence[float], px: Callable[[int], float], py: Callable[[float], float], color: str) -> str:
-    """The line through the points with a value: solid between neighbours, dashed across
-    points without one (a stage nobody rated), so the curve reads on without inventing values."""
-    known = [(i, float(v)) for i, v in enumerate(values) if not is_missing(v)]
-    solid, dashed = [], []
-    for (i, v), (j, w) in pairwise(known):
-        (solid if j == i + 1 else dashed).append(f"M{px(i):.1f},{py(v):.1f}L{px(j):.1f},{py(w):.1f}")
-    style = f'fill="none" stroke="{color}" stroke-width="2.2" stroke-linecap="round"'
-    return (f'<path class="line" d="{"".join(solid)}" {style}/>'
-            + (f'<path class="line gap" d="{"".join(dashed)}" {style} stroke-dasharray="2 5" '
-               f'stroke-opacity="0.6"/>' if dashed else ""))
-
-
-def _points(values: Sequence[float], px: Callable[[int], float], py: Callable[[float], float], color: str,
-            value_format: Callable[[Any], str], valleys: set[int], peaks: set[int], label_points: bool) -> str:
-    parts = []
-    for i, v in enumerate(values):
-        if is_missing(v):
-            continue
-        x, y = px(i), py(v)
-        mark = "valley" if i in valleys else "peak" if i in peaks else ""
-        fill = BAD if mark == "valley" else GOOD if mark == "peak" else color
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{5 if mark else 3}" fill="{fill}" '
-                     f'stroke="#fff" stroke-width="1.5"><title>{esc(value_format(v))}</title></circle>')
-        if mark or label_points:
-            text = {"valley": "▼ ", "peak": "▲ "}.get(mark, "") + value_format(v)
-            dy = 16 if mark == "valley" else -14
-            parts.append(svg_text(x, y + dy, text, anchor="middle", size=11, fill=fill if mark else INK,
-                                  weight=600 if mark else 400))
-    return "".join(parts)
-
-
-def diverging_bars_svg(labels: Sequence[str], values: Sequence[float], notes: Sequence[str] = (), *,
-                       width: float = 540, value_format: Callable[[Any], str] = fmt_num,
-                       title: str = "bar chart") -> str:
-    """One row per label: a bar left of zero (red) or right of it (green), its value, and an
-    optional muted note after it (e.g. '38% negative')."""
-    label_w, note_w, row_h = 230.0, 100.0, 24.0
-    bar_w = width - label_w - note_w - 50
-    extent = max((abs(float(v)) for v in values if not is_missing(v)), default=1.0) or 1.0
-    zero = label_w + bar_w / 2
-    parts = [svg_open(width, row_h * len(labels) + 6, title)]
-    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
-        y = 3 + i * row_h
-        parts.append(svg_text(label_w - 8, y + row_h / 2, truncate(str(label), 36), anchor="end", size=11.5))
-        if not is_missing(v):
-            w = bar_w / 2 * abs(float(v)) / extent
-            x = zero - w if v < 0 else zero
-            parts.append(f'<rect x="{x:.1f}" y="{y + 5:.1f}" width="{w:.1f}" height="{row_h - 10}" rx="2" '
-                         f'fill="{BAD if v < 0 else GOOD}" fill-opacity="0.8"/>')
-        parts.append(svg_text(label_w + bar_w + 8, y + row_h / 2, value_format(v), size=11.5))
-        if i < len(notes):
-            parts.append(svg_text(label_w + bar_w + 50, y + row_h / 2, notes[i], size=11, fill=MUTED))
-    parts.append(f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="0" y2="{row_h * len(labels) + 6}" stroke="{MUTED}"/>')
-    parts.append("</svg>")
-    return "".join(parts)
