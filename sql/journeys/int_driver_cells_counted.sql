@@ -2,12 +2,15 @@
 -- driver of the finding: the counts of its 2x2 table (value vs not) x (affected vs not).
 -- Read by src/journeymine/insights/drivers.py, which adds the test statistics (marts.friction_drivers).
 -- Reads marts.friction (the top $n_findings findings by friction_rank), journeys.friction_hits
--- (one row per journey affected by a finding), journeys.steps and journeys.journey_attributes.
+-- (one row per journey affected by a finding), marts.journeys (each journey's touchpoints, as
+-- codes), journeys.touchpoints and journeys.journey_attributes (one row per journey and
+-- attribute). Journeys are matched on integer keys; each journey's memberships (the findings
+-- whose population it is in, and those that affected it) are joined to its attributes once.
 --
 -- population  the journeys that reached the finding's touchpoint (channel, activity), open
 --             ones included, as marts.friction's n_reference counts them
 -- affected    the population's journeys in friction_hits for the finding's key (signal,
---             channel, activity, target_channel, target_activity; a NULL target matches NULL);
+--             touchpoint, target touchpoint, as codes; a NULL target matches NULL);
 --             a hit outside the population (cannot happen for the built-in signals) is ignored
 -- with value  the population's journeys holding the value; "without" is the rest of the
 --             population, journeys without any value for the attribute included
@@ -16,36 +19,46 @@
 -- `channels`, which also holds what happened after the friction).
 -- Parameters: $n_findings, $min_support, $attributes.
 with findings as (
-    select friction_rank, touchpoint, signal, channel, activity, target_channel, target_activity
-    from marts.friction
-    where friction_rank <= $n_findings
+    select
+        friction.friction_rank,
+        friction.touchpoint,
+        friction.signal,
+        friction.channel,
+        friction.activity,
+        friction.target_channel,
+        friction.target_activity,
+        source.touchpoint as touchpoint_code,
+        target.touchpoint as target_touchpoint_code
+    from marts.friction as friction
+    join journeys.touchpoints as source using (channel, activity)
+    left join journeys.touchpoints as target
+        on target.channel = friction.target_channel and target.activity = friction.target_activity
+    where friction.friction_rank <= $n_findings
 ),
 
 population as (
-    select distinct findings.friction_rank, steps.journey_id
-    from findings
-    join journeys.steps as steps
-        on steps.channel = findings.channel and steps.activity = findings.activity
+    select findings.friction_rank, journeys.journey_key, journeys.journey_id
+    from marts.journeys as journeys
+    join findings on list_contains(journeys.touchpoint_path, findings.touchpoint_code)
 ),
 
 affected as (
-    select distinct findings.friction_rank, hits.journey_id
+    select distinct findings.friction_rank, hits.journey_key
     from findings
     join journeys.friction_hits as hits
         on hits.signal = findings.signal
-        and hits.channel = findings.channel
-        and hits.activity = findings.activity
-        and hits.target_channel is not distinct from findings.target_channel
-        and hits.target_activity is not distinct from findings.target_activity
+        and hits.touchpoint = findings.touchpoint_code
+        and hits.target_touchpoint is not distinct from findings.target_touchpoint_code
 ),
 
 members as (
     select
         population.friction_rank,
+        population.journey_key,
         population.journey_id,
-        affected.journey_id is not null as is_affected
+        affected.journey_key is not null as is_affected
     from population
-    left join affected using (friction_rank, journey_id)
+    left join affected using (friction_rank, journey_key)
 ),
 
 sizes as (
@@ -57,22 +70,36 @@ sizes as (
     group by friction_rank
 ),
 
+memberships as (
+    -- per journey: the findings whose population it is in, and those that affected it
+    select
+        journey_key,
+        any_value(journey_id) as journey_id,
+        list(friction_rank) as friction_ranks,
+        list(friction_rank) filter (where is_affected) as affected_friction_ranks
+    from members
+    group by journey_key
+),
+
 attributes as (
-    select distinct journey_id, attribute, value
+    -- one row per journey and attribute (journeys.journey_attributes' grain)
+    select journey_id, attribute, value
     from journeys.journey_attributes
     where attribute is not null and value is not null and list_contains($attributes, attribute)
 ),
 
 with_value as (
     select
-        members.friction_rank,
+        ranks.friction_rank,
         attributes.attribute,
         attributes.value,
         count(*) as n_population_with_value,
-        count(*) filter (where members.is_affected) as n_affected_with_value
-    from members
+        count(*) filter (where list_contains(memberships.affected_friction_ranks, ranks.friction_rank))
+            as n_affected_with_value
+    from memberships
     join attributes using (journey_id)
-    group by members.friction_rank, attributes.attribute, attributes.value
+    cross join unnest(memberships.friction_ranks) as ranks(friction_rank)
+    group by ranks.friction_rank, attributes.attribute, attributes.value
 ),
 
 final as (

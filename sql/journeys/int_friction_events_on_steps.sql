@@ -1,9 +1,17 @@
--- int_friction_events_on_steps (journeys.friction_events): one row per event of a journey, on
--- the step (touchpoint) it belongs to, with the event-level facts the friction signals read.
--- Reads journeys.events_in_journeys and journeys.steps.
+-- int_friction_events_on_steps (journeys.friction_events): one row per event of a journey that
+-- may carry an event-level friction signal, on the step (touchpoint) it belongs to: every event
+-- with a rating (sentiment or CSAT) or an error, and every call ($call_channel; repeat contacts
+-- and abandoned calls are counted among all of a call touchpoint's calls). Other events carry
+-- no event-level signal and are left out. The emotion curve reads the rated events too.
+-- Reads journeys.events_in_journeys, journeys.journey_keys, journeys.step_codes and
+-- journeys.touchpoints.
 -- An event belongs to the last step starting at or before it (in journey order: occurred_at,
--- then event_seq), so channel and activity are the step's, named as every mart names them
--- (after label hygiene); event_activity keeps the event's own label.
+-- then event_seq; a step starts at its first event's occurred_at and event_seq), so channel
+-- and activity are the step's, named as every mart names them (after label hygiene);
+-- event_activity keeps the event's own label. Only the steps of journeys with such an event
+-- are searched, on integer keys, and of those only the steps on the event's channel (label
+-- hygiene joins repeats of one channel and label into a step, so a step's events share its
+-- channel, and no step of another channel starts between an event and its step's start).
 --   is_negative        sentiment <= $negative_sentiment_threshold, or CSAT (attribute 'csat',
 --                      1-5; a value outside the scale is no rating) <= $low_csat
 --   is_rated           the event has a sentiment or a CSAT
@@ -12,53 +20,115 @@
 --   is_call_abandoned  a call ($call_channel) whose attribute 'outcome' is 'abandoned' (hung up
 --                      in the queue)
 -- Parameters: $negative_sentiment_threshold, $low_csat, $error_pattern, $call_channel.
-with events as (
+with events as not materialized (
+    -- read twice (for the labels, then the candidates), never copied
     select
         journey_id,
-        customer_id,
         channel as event_channel,
         activity as event_activity,
         occurred_at,
         event_seq,
         sentiment,
-        -- a CSAT outside its 1-5 scale is not a rating (as on the emotion curve)
-        case when try_cast(attributes->>'csat' as DOUBLE) between 1 and 5
-            then try_cast(attributes->>'csat' as DOUBLE) end as csat,
-        attributes->>'outcome' as outcome,
-        attributes->>'error' as error,
-        row_number() over (partition by journey_id order by occurred_at, event_seq) as position
+        attributes
     from journeys.events_in_journeys
 ),
 
+error_labels as (
+    -- the event labels matching $error_pattern: the distinct labels are listed first, so each
+    -- is matched once, not once per event
+    select list_filter(labels, lambda label: regexp_matches(label, $error_pattern)) as labels
+    from (select list(distinct event_activity) as labels from events)
+),
+
+candidates as (
+    -- calls, and events with a sentiment, an error label or a 'csat' or 'error' attribute
+    select events.*
+    from events
+    cross join error_labels
+    where events.event_channel = $call_channel
+        or events.sentiment is not null
+        or list_contains(error_labels.labels, events.event_activity)
+        or list_count(events.attributes ->> ['csat', 'error']) > 0
+),
+
+described as (
+    select
+        * exclude (attributes),
+        -- a CSAT outside its 1-5 scale is not a rating (as on the emotion curve)
+        case when try_cast(attributes ->> 'csat' as DOUBLE) between 1 and 5
+            then try_cast(attributes ->> 'csat' as DOUBLE) end as csat,
+        attributes ->> 'outcome' as outcome,
+        attributes ->> 'error' as error
+    from candidates
+),
+
+flagged as (
+    select
+        *,
+        coalesce(sentiment <= $negative_sentiment_threshold or csat <= $low_csat, false) as is_negative,
+        sentiment is not null or csat is not null as is_rated,
+        regexp_matches(event_activity, $error_pattern) or error is not null as is_error,
+        event_channel = $call_channel and coalesce(outcome = 'abandoned', false) as is_call_abandoned
+    from described
+),
+
+signal_events as (
+    -- the journey's key and customer (journeys are per customer)
+    select flagged.*, journey_keys.journey_key, journey_keys.customer_id
+    from flagged
+    join journeys.journey_keys as journey_keys using (journey_id)
+    where flagged.is_rated or flagged.is_error or flagged.event_channel = $call_channel
+),
+
 step_starts as (
-    -- each step with the position of its first event (a step keeps its first event's event_seq)
-    select steps.journey_id, steps.step_number, steps.channel, steps.activity, events.position
-    from journeys.steps as steps
-    join events on events.journey_id = steps.journey_id and events.event_seq = steps.event_seq
+    -- the steps that may hold such an event: on its journey and its channel (label hygiene joins
+    -- repeats of one channel and label into a step, so a step's events share its channel)
+    select
+        steps.journey_key, touchpoints.channel, steps.step_number, steps.touchpoint, steps.occurred_at, steps.event_seq
+    from journeys.step_codes as steps
+    join (
+        select touchpoint, channel from journeys.touchpoints
+        where channel in (select event_channel from signal_events)
+    ) as touchpoints using (touchpoint)
+    semi join signal_events
+        on signal_events.journey_key = steps.journey_key and signal_events.event_channel = touchpoints.channel
+),
+
+placed as (
+    -- the event's step: the last step of its journey and channel starting at or before it
+    select
+        signal_events.*,
+        step_starts.step_number,
+        step_starts.touchpoint
+    from signal_events
+    asof join step_starts
+        on signal_events.journey_key = step_starts.journey_key
+        and signal_events.event_channel = step_starts.channel
+        and {'occurred_at': signal_events.occurred_at, 'event_seq': signal_events.event_seq}
+            >= {'occurred_at': step_starts.occurred_at, 'event_seq': step_starts.event_seq}
 ),
 
 final as (
     select
-        events.journey_id,
-        events.customer_id,
-        step_starts.step_number,
-        step_starts.channel,
-        step_starts.activity,
-        events.event_activity,
-        events.occurred_at,
-        events.event_seq,
-        events.sentiment,
-        events.csat,
-        events.outcome,
-        coalesce(
-            events.sentiment <= $negative_sentiment_threshold or events.csat <= $low_csat, false
-        ) as is_negative,
-        events.sentiment is not null or events.csat is not null as is_rated,
-        regexp_matches(events.event_activity, $error_pattern) or events.error is not null as is_error,
-        events.event_channel = $call_channel and coalesce(events.outcome = 'abandoned', false) as is_call_abandoned
-    from events
-    asof join step_starts
-        on events.journey_id = step_starts.journey_id and events.position >= step_starts.position
+        placed.journey_id,
+        placed.journey_key,
+        placed.customer_id,
+        placed.step_number,
+        placed.touchpoint,
+        touchpoints.channel,
+        touchpoints.activity,
+        placed.event_activity,
+        placed.occurred_at,
+        placed.event_seq,
+        placed.sentiment,
+        placed.csat,
+        placed.outcome,
+        placed.is_negative,
+        placed.is_rated,
+        placed.is_error,
+        placed.is_call_abandoned
+    from placed
+    join journeys.touchpoints as touchpoints using (touchpoint)
 )
 
 select * from final

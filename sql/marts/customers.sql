@@ -6,14 +6,21 @@ with identity_map as (
     select * from stitched.identity_map
 ),
 
+identifier_kinds as (
+    -- per customer and kind of identifier (a customer has a few kinds)
+    select customer_id, kind, count(*) as n_identifiers, bool_or(is_shared) as is_shared_identifier
+    from identity_map
+    group by customer_id, kind
+),
+
 identifiers as (
     select
         customer_id,
-        count(*) as n_identifiers,
-        count(*) filter (where kind = 'anonymous_id') as n_devices,
-        list(distinct kind order by kind) as identifier_kinds,
-        bool_or(is_shared) as is_shared_identifier
-    from identity_map
+        sum(n_identifiers)::BIGINT as n_identifiers,
+        coalesce(sum(n_identifiers) filter (where kind = 'anonymous_id'), 0)::BIGINT as n_devices,
+        list(kind order by kind) as identifier_kinds,
+        bool_or(is_shared_identifier) as is_shared_identifier
+    from identifier_kinds
     group by customer_id
 ),
 
@@ -32,14 +39,26 @@ profiles as (
     group by identity_map.customer_id
 ),
 
+channel_activity as (
+    -- one pass over the events, per customer and channel (a customer uses a few channels)
+    select
+        customer_id,
+        channel,
+        count(*) as n_events,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from stitched.events
+    group by customer_id, channel
+),
+
 activity as (
     select
         customer_id,
-        count(*) as n_events,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at,
-        list(distinct channel order by channel) as channels
-    from stitched.events
+        sum(n_events)::BIGINT as n_events,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        list(channel order by channel) as channels
+    from channel_activity
     group by customer_id
 ),
 

@@ -1,7 +1,8 @@
 -- dropoff_paths: for the $n_points touchpoints (channel, activity) where most abandoned
 -- journeys end, the paths that led there and what the customers did when they came back.
--- Reads marts.journeys (outcome, drop-off touchpoint, customer, start and end) and
--- journeys.steps (the steps with their channels). A touchpoint is written 'activity (channel)'.
+-- Reads marts.journeys (outcome, drop-off touchpoint, customer, start and end, and the steps as
+-- a list of touchpoint codes) and journeys.touchpoints (their names). A touchpoint is written
+-- 'activity (channel)'.
 --
 --   drop_off_rank      the drop-off point's rank by n_dropped (ties: channel, activity)
 --   n_dropped          abandoned journeys ending at the point
@@ -18,13 +19,14 @@
 --   example_journey_ids the $n_examples smallest abandoned journey ids with the path, sorted
 -- No abandoned journey: no rows.
 with customer_journeys as (
-    select journey_id, customer_id, started_at, ended_at, outcome, drop_off_activity, drop_off_channel
+    select
+        journey_id, customer_id, started_at, ended_at, outcome, drop_off_activity, drop_off_channel, touchpoint_path
     from marts.journeys
 ),
 
-steps as (
-    select journey_id, step_number, activity || ' (' || channel || ')' as touchpoint
-    from journeys.steps
+touchpoint_names as (
+    -- indexed by touchpoint code: 'activity (channel)'
+    select list(activity || ' (' || channel || ')' order by touchpoint) as name_of from journeys.touchpoints
 ),
 
 points as (
@@ -46,31 +48,29 @@ dropped as (
     where customer_journeys.outcome = 'abandoned'
 ),
 
-tail_steps as (
-    select steps.*
-    from steps
-    join dropped using (journey_id)
-    qualify row_number() over (partition by steps.journey_id order by steps.step_number desc) <= $path_length
-),
-
 last_steps as (
-    select journey_id, list(touchpoint order by step_number) as path
-    from tail_steps
-    group by journey_id
+    -- the journey's last $path_length steps
+    select
+        dropped.journey_id,
+        list_transform(
+            dropped.touchpoint_path[-least($path_length, len(dropped.touchpoint_path)):],
+            lambda code: touchpoint_names.name_of[code]
+        ) as path
+    from dropped
+    cross join touchpoint_names
 ),
 
 next_journeys as (
+    -- among the journeys of the customers who dropped off at a point, each one's next
     select
         journey_id,
         lead(journey_id) over by_customer as next_journey_id,
         lead(started_at) over by_customer as next_started_at,
-        lead(outcome) over by_customer as next_outcome
+        lead(outcome) over by_customer as next_outcome,
+        lead(touchpoint_path[1]) over by_customer as next_first_touchpoint
     from customer_journeys
+    semi join dropped using (customer_id)
     window by_customer as (partition by customer_id order by started_at, journey_id)
-),
-
-first_steps as (
-    select journey_id, touchpoint from steps where step_number = 1
 ),
 
 hits as (
@@ -83,12 +83,15 @@ hits as (
         dropped.drop_off_rank,
         dropped.journey_id,
         case when next_journeys.next_journey_id is null then 'did_not_return' else 'came_back_with' end,
-        case when next_journeys.next_journey_id is null then []::VARCHAR[] else [first_steps.touchpoint] end,
+        case
+            when next_journeys.next_journey_id is null then []::VARCHAR[]
+            else [touchpoint_names.name_of[next_journeys.next_first_touchpoint]]
+        end,
         (epoch_us(next_journeys.next_started_at) - epoch_us(dropped.ended_at)) / 3.6e9,
         next_journeys.next_outcome = 'converted'
     from dropped
     join next_journeys using (journey_id)
-    left join first_steps on first_steps.journey_id = next_journeys.next_journey_id
+    cross join touchpoint_names
 ),
 
 grouped as (

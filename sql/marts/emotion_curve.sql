@@ -1,7 +1,9 @@
 -- emotion_curve: one row per point of an emotion curve, the peaks and valleys of the journey
--- map. Reads journeys.events_in_journeys (each event's sentiment and attributes ->> 'csat'),
--- journeys.steps (each event's touchpoint as the steps name it, and its place in the journey)
--- and $stages (the journey map: one {stage, stage_number, activities} per stage, in order).
+-- map. Reads journeys.friction_events (int_friction_events_on_steps: every rated event, with
+-- its sentiment and CSAT, on its step: the touchpoint as the steps name it and its place in
+-- the journey), marts.journeys (each journey's number of steps), journeys.events_in_journeys
+-- (the weeks with events) and $stages (the journey map: one {stage, stage_number, activities}
+-- per stage, in order).
 --
 -- A scored event has a sentiment (-1..1) or a CSAT (1..5; other values are ignored). Curves:
 --   stage       one point per stage of the map, position = its place in the intended order;
@@ -21,59 +23,17 @@
 -- has an emotion_score more than one standard deviation (population, over those points) below
 -- their mean, a peak more than one above. A flat curve, or one of fewer than three such
 -- points (two points always lie exactly one deviation from their mean), has none.
---
--- Events are matched to steps by position: in journey order (occurred_at, event_seq), step k
--- covers the next 1 + n_repeats events (label hygiene collapsed its repeats into it).
 -- Parameters: $stages, $min_events, $negative_sentiment_threshold and $low_csat (friction's, so
 -- a negative experience means the same on the curve and in the findings).
 with events as (
-    select
-        journey_id,
-        occurred_at,
-        event_seq,
-        sentiment,
-        try_cast(attributes ->> 'csat' as DOUBLE) as csat
-    from journeys.events_in_journeys
+    -- the scored events: a sentiment, or a CSAT on its 1-5 scale
+    select journey_key, step_number, channel, activity, occurred_at, sentiment, csat
+    from journeys.friction_events
+    where is_rated
 ),
 
-journeys_with_feedback as (
-    -- only journeys with a scored event need their events placed on steps (mostly calls)
-    select distinct journey_id
-    from events
-    where sentiment is not null or csat between 1 and 5
-),
-
-numbered as (
-    select
-        events.*,
-        row_number() over (partition by journey_id order by occurred_at, event_seq) as event_number
-    from events
-    semi join journeys_with_feedback using (journey_id)
-),
-
-feedback as (
-    select
-        journey_id,
-        occurred_at,
-        event_number,
-        sentiment,
-        case when csat between 1 and 5 then csat end as csat
-    from numbered
-    where sentiment is not null or csat between 1 and 5
-),
-
-steps as (
-    select
-        journey_id,
-        step_number,
-        channel,
-        activity,
-        sum(1 + n_repeats) over (
-            partition by journey_id order by step_number rows between unbounded preceding and current row
-        ) - n_repeats as first_event_number,
-        count(*) over (partition by journey_id) as n_steps
-    from journeys.steps
-    semi join journeys_with_feedback using (journey_id)
+journeys as (
+    select journey_key, n_steps from marts.journeys
 ),
 
 stage_list as (
@@ -92,21 +52,20 @@ stage_of_activity as (
 
 scored as (
     select
-        feedback.occurred_at,
-        feedback.sentiment,
-        feedback.csat,
-        (coalesce(feedback.sentiment, 0) + coalesce((feedback.csat - 3) / 2, 0))
-            / ((feedback.sentiment is not null)::INTEGER + (feedback.csat is not null)::INTEGER) as score,
-        coalesce(feedback.sentiment <= $negative_sentiment_threshold, false)
-            or coalesce(feedback.csat <= $low_csat, false) as is_negative,
-        steps.channel,
-        steps.activity,
-        coalesce((steps.step_number - 1) / nullif(steps.n_steps - 1, 0), 0) as relative_position,
+        events.occurred_at,
+        events.sentiment,
+        events.csat,
+        (coalesce(events.sentiment, 0) + coalesce((events.csat - 3) / 2, 0))
+            / ((events.sentiment is not null)::INTEGER + (events.csat is not null)::INTEGER) as score,
+        coalesce(events.sentiment <= $negative_sentiment_threshold, false)
+            or coalesce(events.csat <= $low_csat, false) as is_negative,
+        events.channel,
+        events.activity,
+        coalesce((events.step_number - 1) / nullif(journeys.n_steps - 1, 0), 0) as relative_position,
         stage_of_activity.stage
-    from feedback
-    asof join steps
-        on steps.journey_id = feedback.journey_id and feedback.event_number >= steps.first_event_number
-    left join stage_of_activity on stage_of_activity.activity = steps.activity
+    from events
+    join journeys using (journey_key)
+    left join stage_of_activity on stage_of_activity.activity = events.activity
 ),
 
 memberships as (
@@ -167,9 +126,10 @@ touchpoint_points as (
 ),
 
 week_span as (
+    -- the weeks of the first and the last event (the week of the earliest event is the earliest week)
     select
-        min(date_trunc('week', occurred_at))::DATE as first_week,
-        max(date_trunc('week', occurred_at))::DATE as last_week
+        date_trunc('week', min(occurred_at))::DATE as first_week,
+        date_trunc('week', max(occurred_at))::DATE as last_week
     from journeys.events_in_journeys
 ),
 

@@ -1,7 +1,10 @@
 -- friction: one row per friction finding (a signal at a touchpoint, or on a transition to a
 -- target touchpoint), scored, with its evidence, ranked. Reads journeys.friction_hits (which
 -- journeys have which signal where; the signals are defined in int_friction_hits),
--- journeys.friction_events, journeys.steps, journeys.transitions and marts.journeys.
+-- journeys.friction_events, marts.journeys (outcomes, and the touchpoints each journey reached
+-- as its list of touchpoint codes), marts.journey_graph_edges (each transition's median time)
+-- and journeys.touchpoints (names). Counting runs on integer keys; names are joined onto the few
+-- touchpoints and transitions.
 --
 -- Each finding is compared with the journeys that reached the same touchpoint (the source of
 -- a transition) without it: n_reference reached it; conversion_rate_with / _without are
@@ -29,7 +32,7 @@
 -- Findings affecting fewer than $min_journeys journeys are left out; example_journey_ids are
 -- the $n_examples smallest ids. Parameters: $min_journeys, $n_examples.
 with outcomes as (
-    select journey_id, outcome from marts.journeys
+    select journey_key, journey_id, outcome from marts.journeys
 ),
 
 hits as (
@@ -40,44 +43,77 @@ events as (
     select * from journeys.friction_events
 ),
 
+touchpoints as (
+    select touchpoint, channel, activity from journeys.touchpoints
+),
+
+reached as (
+    -- each journey's distinct touchpoints, with its outcome
+    select outcome, unnest(list_distinct(touchpoint_path)) as touchpoint
+    from marts.journeys
+),
+
 reference as (
     -- journeys that reached each touchpoint, with their outcomes
     select
-        reached.channel,
-        reached.activity,
-        count(*) as n_reached,
-        count(*) filter (where outcomes.outcome = 'converted') as n_converted,
-        count(*) filter (where outcomes.outcome = 'abandoned') as n_abandoned
-    from (select distinct journey_id, channel, activity from journeys.steps) as reached
-    join outcomes using (journey_id)
-    group by reached.channel, reached.activity
+        touchpoints.channel,
+        touchpoints.activity,
+        counted.n_reached,
+        counted.n_converted,
+        counted.n_abandoned
+    from (
+        select
+            touchpoint,
+            count(*) as n_reached,
+            count(*) filter (where outcome = 'converted') as n_converted,
+            count(*) filter (where outcome = 'abandoned') as n_abandoned
+        from reached
+        group by touchpoint
+    ) as counted
+    join touchpoints using (touchpoint)
 ),
 
 affected as (
     select
         hits.signal,
-        hits.channel,
-        hits.activity,
-        hits.target_channel,
-        hits.target_activity,
-        count(*) as n_journeys_affected,
-        count(*) filter (where outcomes.outcome = 'converted') as n_converted,
-        count(*) filter (where outcomes.outcome = 'abandoned') as n_abandoned,
-        avg(hits.n_occurrences) as mean_occurrences,
-        median(hits.seconds) as median_seconds,
-        list_sort(min(hits.journey_id, $n_examples)) as example_journey_ids
-    from hits
-    join outcomes using (journey_id)
-    group by hits.signal, hits.channel, hits.activity, hits.target_channel, hits.target_activity
+        source.channel,
+        source.activity,
+        target.channel as target_channel,
+        target.activity as target_activity,
+        hits.n_journeys_affected,
+        hits.n_converted,
+        hits.n_abandoned,
+        hits.mean_occurrences,
+        hits.median_seconds,
+        hits.example_journey_ids
+    from (
+        select
+            hits.signal,
+            hits.touchpoint,
+            hits.target_touchpoint,
+            count(*) as n_journeys_affected,
+            count(*) filter (where outcomes.outcome = 'converted') as n_converted,
+            count(*) filter (where outcomes.outcome = 'abandoned') as n_abandoned,
+            avg(hits.n_occurrences) as mean_occurrences,
+            median(hits.seconds) as median_seconds,
+            list_sort(min(outcomes.journey_id, $n_examples)) as example_journey_ids
+        from hits
+        join outcomes using (journey_key)
+        group by hits.signal, hits.touchpoint, hits.target_touchpoint
+    ) as hits
+    join touchpoints as source on source.touchpoint = hits.touchpoint
+    left join touchpoints as target on target.touchpoint = hits.target_touchpoint
 ),
 
 edge_waits as (
-    -- each transition's usual time, for the evidence of long waits
+    -- each transition's usual time (the journey graph's median), for the evidence of long waits
     select
-        source_channel as channel, source_activity as activity, target_channel, target_activity,
-        median(seconds) as usual_seconds
-    from journeys.transitions
-    group by source_channel, source_activity, target_channel, target_activity
+        source_channel as channel,
+        source_activity as activity,
+        target_channel,
+        target_activity,
+        median_seconds as usual_seconds
+    from marts.journey_graph_edges
 ),
 
 channel_drop_rates as (

@@ -1,9 +1,10 @@
 -- funnel: one row per (dimension, segment, stage) of the funnel: how many journeys reached the
 -- stage, went on to the next one, dropped out there, or may still go on.
--- Reads journeys.funnel_stages_reached (int_funnel_stages_reached_in_order or _in_exact_order:
--- one row per journey and stage reached), marts.journeys (outcome, and the end of the data),
--- journeys.journey_attributes (journey_id, attribute, value) and $stage_activities (the funnel:
--- one {activity, stage, stage_number} per activity of a stage).
+-- Reads temp.funnel_stages_reached (int_funnel_stages_reached_in_order or _in_exact_order:
+-- one row per journey and stage reached, with the time to the next), marts.journeys (journey_id,
+-- outcome, and the end of the data), journeys.journey_attributes (journey_id, attribute, value;
+-- one row per journey and attribute) and $stage_activities (the funnel: one {activity, stage,
+-- stage_number} per activity of a stage).
 --
 --   dimension, segment      'all', 'all' for the whole funnel; else a journey attribute named
 --                           in $breakdown and one of its values. A segment is shown when at
@@ -38,84 +39,75 @@ last_stage as (
 ),
 
 reached as (
-    select journey_id, stage_number, reached_at, entered_at, can_still_continue
-    from journeys.funnel_stages_reached
+    select journey_key, stage_number, entered_at, seconds_to_next, is_continued, can_still_continue
+    from temp.funnel_stages_reached
 ),
 
 outcomes as (
-    select journey_id, outcome from marts.journeys
+    select journey_key, journey_id, outcome from marts.journeys
 ),
 
 data_end as (
     select max(ended_at) as data_ended_at from marts.journeys
 ),
 
-journey_stages as (
-    -- a journey reaches stages 1..m without gaps, so the next row is the next stage
-    select
-        reached.journey_id,
-        reached.stage_number,
-        reached.entered_at,
-        reached.can_still_continue,
-        (
-            epoch_us(lead(reached.reached_at) over by_journey) - epoch_us(reached.reached_at)
-        ) / 1e6 as seconds_to_next,
-        lead(reached.stage_number) over by_journey is not null as is_continued
-    from reached
-    window by_journey as (partition by reached.journey_id order by reached.stage_number)
-),
-
 classified as (
     select
-        journey_stages.*,
-        not journey_stages.is_continued
-            and journey_stages.stage_number < last_stage.last_stage_number
+        reached.*,
+        not reached.is_continued
+            and reached.stage_number < last_stage.last_stage_number
             and outcomes.outcome = 'open'
-            and journey_stages.can_still_continue
-            and (epoch_us(data_end.data_ended_at) - epoch_us(journey_stages.entered_at)) / 3.6e9 < $window_hours
+            and reached.can_still_continue
+            and (epoch_us(data_end.data_ended_at) - epoch_us(reached.entered_at)) / 3.6e9 < $window_hours
             as is_pending
-    from journey_stages
-    left join outcomes using (journey_id)
+    from reached
+    left join outcomes using (journey_key)
     cross join last_stage
     cross join data_end
 ),
 
 entered as (
-    select journey_id from reached where stage_number = 1
+    select outcomes.journey_key, outcomes.journey_id
+    from reached
+    join outcomes using (journey_key)
+    where reached.stage_number = 1
 ),
 
 journey_segments as (
-    select 'all' as dimension, 'all' as segment, journey_id from entered
+    -- each entered journey once per segment it is in: journeys.journey_attributes has one row
+    -- per journey and attribute, so counting rows below counts journeys
+    select 'all' as dimension, 'all' as segment, journey_key from entered
     union all
-    select attributes.attribute, attributes.value, entered.journey_id
+    select attributes.attribute, attributes.value, entered.journey_key
     from entered
     join journeys.journey_attributes as attributes using (journey_id)
     where list_contains($breakdown::VARCHAR[], attributes.attribute)
 ),
 
-segments as (
-    select dimension, segment, count(distinct journey_id) as n_entered
-    from journey_segments
-    group by dimension, segment
-    having dimension = 'all' or count(distinct journey_id) >= $min_journeys
-    union all
-    -- the whole funnel even when no journey entered
-    select 'all', 'all', 0
-    where not exists (select 1 from entered)
-),
-
 counted as (
+    -- a journey has one row per stage reached (and one per segment it is in): rows are journeys
     select
         journey_segments.dimension,
         journey_segments.segment,
         classified.stage_number,
-        count(distinct classified.journey_id) as n_reached,
-        count(distinct classified.journey_id) filter (where classified.is_continued) as n_continued,
-        count(distinct classified.journey_id) filter (where classified.is_pending) as n_pending,
+        count(*) as n_reached,
+        count(*) filter (where classified.is_continued) as n_continued,
+        count(*) filter (where classified.is_pending) as n_pending,
         median(classified.seconds_to_next) filter (where classified.is_continued) as median_seconds_to_next
     from journey_segments
-    join classified using (journey_id)
+    join classified using (journey_key)
     group by journey_segments.dimension, journey_segments.segment, classified.stage_number
+),
+
+segments as (
+    -- a segment's journeys entered: those that reached stage 1
+    select dimension, segment, n_reached as n_entered
+    from counted
+    where stage_number = 1 and (dimension = 'all' or n_reached >= $min_journeys)
+    union all
+    -- the whole funnel even when no journey entered
+    select 'all', 'all', 0
+    where not exists (select 1 from entered)
 ),
 
 final as (

@@ -13,14 +13,17 @@ import pytest
 from journeymine.config import JourneyMapConfig, JourneyStage
 from journeymine.db import Warehouse
 from journeymine.errors import JourneymineError
-from journeymine.mining.conformance import ConformanceResult, build_stage_net, check_conformance, list_stage_activities
+from journeymine.mining.conformance import (
+    ConformanceResult,
+    build_stage_net,
+    check_conformance,
+    list_stage_activities,
+    replay_stage_paths,
+)
 from journeymine.mining.pm4py_lazy import import_pm4py
 
-STEPS = {
-    "journey_id": "VARCHAR", "customer_id": "VARCHAR", "step_number": "INTEGER", "channel": "VARCHAR",
-    "activity": "VARCHAR", "occurred_at": "TIMESTAMP",
-}
-JOURNEYS = {"journey_id": "VARCHAR", "outcome": "VARCHAR", "path": "VARCHAR[]"}
+from .conftest import J
+
 MAP = JourneyMapConfig(stages=(
     JourneyStage("awareness", ("Home", "Search Results")),
     JourneyStage("consideration", ("Product Detail", "Cart")),
@@ -33,20 +36,17 @@ ACTIVITY_OF = {stage.name: stage.activities[0] for stage in MAP.stages}
 
 
 @pytest.fixture
-def given_steps(make_table):
-    """given_steps({journey_id: [activity, ...]}, outcomes={journey_id: outcome}): journeys.steps
-    (customer 'cu-<journey_id>', one minute apart) and marts.journeys (outcome 'open' unless given)."""
+def given_steps(given_journeys):
+    """given_steps({journey_id: [activity, ...]}, outcomes={journey_id: outcome}): the journeys'
+    events, steps (web, one minute apart, customer 'cu-<journey_id>') and marts.journeys
+    (outcome 'open' unless given)."""
 
     def make(journeys: dict[str, list[str]], outcomes: dict[str, str] | None = None) -> None:
         outcomes = outcomes or {}
-        steps = [
-            (journey_id, f"cu-{journey_id}", n, "web", activity, f"2026-03-02 10:{n:02d}:00")
+        given_journeys([
+            J(journey_id, outcomes.get(journey_id, "open"), [f"web:{activity}" for activity in activities])
             for journey_id, activities in journeys.items()
-            for n, activity in enumerate(activities, start=1)
-        ]
-        rows = [(journey_id, outcomes.get(journey_id, "open"), activities) for journey_id, activities in journeys.items()]
-        make_table("journeys.steps", STEPS, steps)
-        make_table("marts.journeys", JOURNEYS, rows)
+        ])
 
     return make
 
@@ -90,19 +90,33 @@ def test_stage_visits_collapse_steps_and_say_how_the_journey_moved(warehouse: Wa
         "Order Completed",                       # purchase: backwards, first visit
         "Product Detail",                        # consideration again: revisit
     ]})
-    warehouse.build("journeys.stage_visits", "journeys/int_journey_stages",
-                    {"stage_activities": list_stage_activities(MAP)})
-    got = warehouse.rows(
-        "SELECT visit_number, stage, stage_number, first_step_number, last_step_number, n_steps, move "
-        "FROM journeys.stage_visits ORDER BY visit_number"
-    )
-    assert got == [
-        (1, "awareness", 1, 1, 3, 2, "enter"),
-        (2, "consideration", 2, 4, 5, 2, "next"),
-        (3, "service", 4, 6, 6, 1, "skip"),
-        (4, "purchase", 3, 7, 7, 1, "backwards"),
-        (5, "consideration", 2, 8, 8, 1, "revisit"),
-    ]
+    params = {"stage_activities": list_stage_activities(MAP)}
+    warehouse.build("temp.stage_visits", "journeys/int_journey_stages", params)
+    warehouse.build("temp.conformance_stage_paths", "journeys/int_conformance_stage_paths", params)
+    assert warehouse.rows(
+        "SELECT visit_stage_numbers, n_unmapped_steps, unmapped_activities FROM temp.stage_visits"
+    ) == [([1, 2, 4, 3, 2], 1, ["Help"])]
+    assert warehouse.rows(
+        "SELECT stage_path, visit_moves FROM temp.conformance_stage_paths"
+    ) == [(["awareness", "consideration", "service", "purchase", "consideration"],
+           ["enter", "next", "skip", "backwards", "revisit"])]
+
+
+def test_stage_paths_are_checked_once_per_distinct_path(warehouse: Warehouse, given_steps) -> None:
+    """Journeys with the same stage path (whatever their steps) share one checked path; a journey
+    without a mapped step has the empty path."""
+    given_steps({
+        "j1": by_stages("awareness", "purchase"),
+        "j2": ["Home", "Search Results", "Help", "Order Completed"],
+        "j3": ["Help"],
+    })
+    params = {"stage_activities": list_stage_activities(MAP)}
+    warehouse.build("temp.stage_visits", "journeys/int_journey_stages", params)
+    warehouse.build("temp.conformance_stage_paths", "journeys/int_conformance_stage_paths", params)
+    assert warehouse.rows(
+        "SELECT stage_path, stages_skipped, deviations FROM temp.conformance_stage_paths ORDER BY stage_path"
+    ) == [([], [], ["no mapped activity"]),
+          (["awareness", "purchase"], ["consideration"], ["skipped consideration"])]
 
 
 # --- per journey -------------------------------------------------------------------------
@@ -221,6 +235,32 @@ def test_journey_without_mapped_step_has_no_fitness(warehouse: Warehouse, given_
     assert list(row["deviations"]) == ["no mapped activity"]
 
 
+def test_replay_gives_pm4pys_numbers_on_every_short_path() -> None:
+    """replay_stage_paths plays the token game of the designed net directly; on every sequence of
+    up to five stages (repeats included) it gives exactly what pm4py's token-based replay gives:
+    the same fitness (to the bit), missing and remaining tokens."""
+    paths = [path for n in range(1, 6) for path in itertools.product(STAGES, repeat=n)]
+    pm4py = import_pm4py()
+    net, initial, final = build_stage_net(STAGES)
+    log = pd.DataFrame([
+        {"case:concept:name": str(i), "concept:name": stage,
+         "time:timestamp": pd.Timestamp("2026-03-02") + pd.Timedelta(minutes=j)}
+        for i, path in enumerate(paths) for j, stage in enumerate(path)
+    ])
+    diagnostics = pm4py.conformance_diagnostics_token_based_replay(
+        log, net, initial, final, activity_key="concept:name", timestamp_key="time:timestamp",
+        case_id_key="case:concept:name", return_diagnostics_dataframe=True,
+        opt_parameters={"show_progress_bar": False},
+    ).set_index("case_id")
+    expected = [
+        {"stage_path": list(path), "fitness": float(diagnostics.at[str(i), "trace_fitness"]),
+         "n_missing_tokens": int(diagnostics.at[str(i), "missing"]),
+         "n_remaining_tokens": int(diagnostics.at[str(i), "remaining"])}
+        for i, path in enumerate(paths)
+    ]
+    assert replay_stage_paths(STAGES, paths) == expected
+
+
 # --- deviations --------------------------------------------------------------------------
 
 
@@ -286,7 +326,7 @@ def test_empty_map_creates_both_tables_empty_with_their_columns(warehouse: Wareh
     assert (result.n_journeys, result.mean_fitness, result.share_fitting, result.n_stage_paths) == (0, None, None, 0)
 
 
-def test_missing_steps_table_is_a_typed_error(warehouse: Warehouse) -> None:
+def test_missing_journeys_table_is_a_typed_error(warehouse: Warehouse) -> None:
     """Checking before the journeys exist says which table is missing."""
-    with pytest.raises(JourneymineError, match="journeys.steps"):
+    with pytest.raises(JourneymineError, match="marts.journeys"):
         check_conformance(warehouse, MAP)

@@ -15,19 +15,18 @@ from journeymine.db import Warehouse
 from journeymine.errors import JourneymineError
 from journeymine.insights.drivers import find_drivers
 
-STEPS = {"journey_id": "VARCHAR", "step_number": "INTEGER", "channel": "VARCHAR", "activity": "VARCHAR"}
+JOURNEYS = {"journey_id": "VARCHAR", "journey_key": "UBIGINT", "touchpoint_path": "INTEGER[]"}
+TOUCHPOINTS = {"touchpoint": "INTEGER", "channel": "VARCHAR", "activity": "VARCHAR"}
 FRICTION = {
     "friction_rank": "BIGINT", "touchpoint": "VARCHAR", "signal": "VARCHAR", "channel": "VARCHAR",
     "activity": "VARCHAR", "target_channel": "VARCHAR", "target_activity": "VARCHAR", "score": "DOUBLE",
 }
-FRICTION_HITS = {
-    "journey_id": "VARCHAR", "customer_id": "VARCHAR", "signal": "VARCHAR", "channel": "VARCHAR",
-    "activity": "VARCHAR", "target_channel": "VARCHAR", "target_activity": "VARCHAR",
-}
+FRICTION_HITS = {"journey_key": "UBIGINT", "signal": "VARCHAR", "touchpoint": "INTEGER", "target_touchpoint": "INTEGER"}
 ATTRIBUTES = {"journey_id": "VARCHAR", "attribute": "VARCHAR", "value": "VARCHAR"}
 
 LOOP = ("loop", "app", "Checkout Shipping", "app", "Cart")
 DROP = ("abandonment", "app", "Checkout Shipping", None, None)
+CODES = {("app", "Cart"): 1, ("app", "Checkout Shipping"): 2, ("web", "Home"): 3, ("app", "Home"): 4, (None, None): None}
 FINDINGS = [
     (1, "Checkout Shipping (app) → Cart (app)", *LOOP, 50.0),
     (2, "Checkout Shipping (app)", *DROP, 20.0),
@@ -38,20 +37,29 @@ def ids(first: int, last: int) -> list[str]:
     return [f"j{k:02d}" for k in range(first, last + 1)]
 
 
+def key(journey_id: str) -> int:
+    """The journey's integer key: its number."""
+    return int(journey_id[1:])
+
+
 @pytest.fixture
 def given_findings(make_table):
-    """given_findings(population, hits, attributes): journeys.steps (each journey in `population` reached
-    app Checkout Shipping; j21-j25 only web Home), marts.friction (the loop Checkout Shipping → Cart
-    ranked 1, the drop-off at Checkout Shipping ranked 2), journeys.friction_hits ({key: journey ids})
-    and journeys.journey_attributes ({(attribute, value): journey ids})."""
+    """given_findings(population, hits, attributes): the touchpoints of CODES; marts.journeys (each
+    journey in `population` went Cart → Checkout Shipping; j21-j25 only web Home), marts.friction
+    (the loop Checkout Shipping → Cart ranked 1, the drop-off at Checkout Shipping ranked 2),
+    journeys.friction_hits ({finding key: journey ids}, on codes) and journeys.journey_attributes
+    ({(attribute, value): journey ids})."""
 
     def make(population: list[str], hits: dict[tuple, list[str]], attributes: dict[tuple[str, str], list[str]]) -> None:
-        steps = [(j, 1, "app", "Cart") for j in population] + [(j, 2, "app", "Checkout Shipping") for j in population]
-        steps += [(j, 1, "web", "Home") for j in ids(21, 25)]
-        make_table("journeys.steps", STEPS, steps)
+        make_table("journeys.touchpoints", TOUCHPOINTS,
+                   [(code, channel, activity) for (channel, activity), code in CODES.items() if code is not None])
+        make_table("marts.journeys", JOURNEYS,
+                   [(j, key(j), [1, 2]) for j in population] + [(j, key(j), [3]) for j in ids(21, 25)])
         make_table("marts.friction", FRICTION, FINDINGS)
-        make_table("journeys.friction_hits", FRICTION_HITS,
-                   [(j, f"cu-{j}", *key) for key, journeys in hits.items() for j in journeys])
+        make_table("journeys.friction_hits", FRICTION_HITS, [
+            (key(j), signal, CODES[(channel, activity)], CODES[(target_channel, target_activity)])
+            for (signal, channel, activity, target_channel, target_activity), journeys in hits.items() for j in journeys
+        ])
         make_table("journeys.journey_attributes", ATTRIBUTES,
                    [(j, attribute, value) for (attribute, value), journeys in attributes.items() for j in journeys])
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from journeymine.config import JourneyStage, LabelConfig
+from journeymine.config import FrictionConfig, JourneyStage, LabelConfig
 from journeymine.db import Warehouse
 from journeymine.errors import JourneymineError
 from journeymine.insights.emotion import build_emotion_curve
+from journeymine.insights.friction import place_friction_events
 from journeymine.journeys.labels import build_steps
 
 from .conftest import J
@@ -23,6 +24,13 @@ STAGES = (
     JourneyStage("service", ("call: delivery_delay",)),
 )
 DAY = 24 * 60  # minutes
+
+
+def build_curve(wh: Warehouse, stages: tuple[JourneyStage, ...], **settings: Any) -> int:
+    """Place the rated events on their steps (journeys.friction_events, as a run's friction step
+    does), then build the emotion curve; return its number of points."""
+    place_friction_events(wh, FrictionConfig())
+    return build_emotion_curve(wh, stages, **settings)
 
 
 def curve(wh: Warehouse, name: str) -> list[dict[str, Any]]:
@@ -49,7 +57,7 @@ def test_stage_curve_means_in_intended_order(warehouse: Warehouse, rated_journey
     """One point per stage, position = the stage's place in the map. checkout: sentiments -0.5 and 0.3
     (mean -0.1), one CSAT (2); one of its two rated events is negative. Emotion score: browse (5-3)/2 = 1;
     checkout the mean of (-0.5 + (2-3)/2) / 2 = -0.5 and 0.3 = -0.1; service (-0.8 + (1-3)/2) / 2 = -0.9."""
-    assert build_emotion_curve(warehouse, STAGES, min_events=1) == 4 + 3 + 1  # stages, rated touchpoints, weeks
+    assert build_curve(warehouse, STAGES, min_events=1) == 4 + 3 + 1  # stages, rated touchpoints, weeks
     got = {p["label"]: p for p in curve(warehouse, "stage")}
     assert [p["label"] for p in curve(warehouse, "stage")] == ["browse", "basket", "checkout", "service"]
     assert [got[s]["position"] for s in ("browse", "basket", "checkout", "service")] == [1, 2, 3, 4]
@@ -66,7 +74,7 @@ def test_stage_curve_means_in_intended_order(warehouse: Warehouse, rated_journey
 
 def test_a_stage_without_ratings_is_a_gap_not_a_zero(warehouse: Warehouse, rated_journeys) -> None:
     """basket (Cart) was visited but never rated: its point exists with counts 0 and NULL means."""
-    build_emotion_curve(warehouse, STAGES, min_events=1)
+    build_curve(warehouse, STAGES, min_events=1)
     basket = next(p for p in curve(warehouse, "stage") if p["label"] == "basket")
     assert (basket["n_events"], basket["n_rated"], basket["n_scored"]) == (0, 0, 0)
     assert (basket["mean_sentiment"], basket["mean_csat"], basket["share_negative"], basket["emotion_score"]) == (
@@ -77,7 +85,7 @@ def test_a_stage_without_ratings_is_a_gap_not_a_zero(warehouse: Warehouse, rated
 def test_valley_and_peak_lie_one_standard_deviation_from_the_curve_mean(warehouse: Warehouse, rated_journeys) -> None:
     """Scores 1, -0.1, -0.9 (basket has none): mean 0, population sd sqrt((1 + 0.01 + 0.81) / 3) = 0.779.
     service (-0.9) is the valley, browse (1) the peak, checkout neither."""
-    build_emotion_curve(warehouse, STAGES, min_events=1)
+    build_curve(warehouse, STAGES, min_events=1)
     flags = {p["label"]: (p["is_valley"], p["is_peak"]) for p in curve(warehouse, "stage")}
     assert flags == {
         "browse": (False, True), "basket": (False, False), "checkout": (False, False), "service": (True, False),
@@ -87,7 +95,7 @@ def test_valley_and_peak_lie_one_standard_deviation_from_the_curve_mean(warehous
 def test_points_with_too_few_ratings_are_never_flagged(warehouse: Warehouse, rated_journeys) -> None:
     """With min_events 2 only checkout (2 scored events) counts: one point has no spread, so no valley;
     the touchpoint curve keeps only call: payment_issue."""
-    build_emotion_curve(warehouse, STAGES, min_events=2)
+    build_curve(warehouse, STAGES, min_events=2)
     assert not any(p["is_valley"] or p["is_peak"] for p in curve(warehouse, "stage"))
     assert [p["label"] for p in curve(warehouse, "touchpoint")] == ["call: payment_issue (call_center)"]
 
@@ -95,7 +103,7 @@ def test_points_with_too_few_ratings_are_never_flagged(warehouse: Warehouse, rat
 def test_a_curve_of_two_points_has_no_valley(warehouse: Warehouse, rated_journeys) -> None:
     """Two points always lie exactly one standard deviation from their mean: neither is flagged, however
     far apart (browse 1, service -0.9)."""
-    build_emotion_curve(warehouse, (STAGES[0], STAGES[3]), min_events=1)
+    build_curve(warehouse, (STAGES[0], STAGES[3]), min_events=1)
     assert [(p["label"], p["is_valley"], p["is_peak"]) for p in curve(warehouse, "stage")] == [
         ("browse", False, False), ("service", False, False)]
 
@@ -103,7 +111,7 @@ def test_a_curve_of_two_points_has_no_valley(warehouse: Warehouse, rated_journey
 def test_touchpoint_curve_follows_the_mean_position_in_journeys(warehouse: Warehouse, rated_journeys) -> None:
     """Relative positions (step - 1) / (steps - 1): Home in j1 at 0; payment_issue at 2/3 (j1) and 1 (j3),
     mean 5/6; delivery_delay at 1 (j2). A touchpoint keeps its stage."""
-    build_emotion_curve(warehouse, STAGES, min_events=1)
+    build_curve(warehouse, STAGES, min_events=1)
     got = [(p["label"], p["stage"], p["mean_relative_position"]) for p in curve(warehouse, "touchpoint")]
     assert got == [
         ("Home (web)", "browse", 0.0),
@@ -121,7 +129,7 @@ def test_week_curve_has_a_point_per_iso_week_with_gaps(warehouse: Warehouse, giv
           minutes=[0, 6 * DAY + 600, 8 * DAY, 15 * DAY], sentiments=[-0.4, 0.2, None, None],
           attributes=[None, None, None, {"csat": 4}]),
     ])
-    build_emotion_curve(warehouse, (), min_events=1)
+    build_curve(warehouse, (), min_events=1)
     got = [(p["position"], p["label"], p["week_start"].date(), p["n_events"], p["mean_sentiment"], p["mean_csat"])
            for p in curve(warehouse, "week")]
     assert got == [
@@ -143,7 +151,7 @@ def test_events_collapsed_into_one_step_take_its_stage(warehouse: Warehouse, giv
     warehouse.execute("DROP VIEW journeys.events_labelled")  # label hygiene off made it a view
     build_steps(warehouse, LabelConfig(template_urls=True, collapse_repeats=True))
     stages = (JourneyStage("browse", ("/product/{id}",)), JourneyStage("service", ("call: returns",)))
-    build_emotion_curve(warehouse, stages, min_events=1)
+    build_curve(warehouse, stages, min_events=1)
     got = {p["label"]: (p["n_rated"], p["mean_csat"], p["n_events"], p["mean_sentiment"]) for p in curve(warehouse, "stage")}
     assert got == {"browse": (2, 4.5, 0, None), "service": (0, None, 1, pytest.approx(-0.6))}
 

@@ -13,20 +13,29 @@ import pytest
 from journeymine.config import FrictionConfig, LabelConfig
 from journeymine.db import Warehouse
 from journeymine.insights.friction import find_friction
+from journeymine.journeys.journeys import build_journeys_mart
 from journeymine.journeys.labels import build_steps
 
-from .conftest import GRAPH_EDGES, J
+from .conftest import J
 
 HOUR = 60  # minutes
 
 
-def friction(
-    wh: Warehouse, make_table, back_edges: list[tuple[str, str]] = (), **settings: Any
-) -> list[dict[str, Any]]:
-    """Build marts.journey_graph_edges with the given back edges ('channel:activity' pairs), run
-    find_friction (min_journeys 1 unless given) and return the findings in rank order."""
-    edges = [(*source.split(":", 1), *target.split(":", 1), True) for source, target in back_edges]
-    make_table("marts.journey_graph_edges", GRAPH_EDGES, edges)
+def friction(wh: Warehouse, back_edges: list[tuple[str, str]] = (), **settings: Any) -> list[dict[str, Any]]:
+    """Build marts.journey_graph_edges (counts and times of the journeys' transitions) with the
+    given back edges ('channel:activity' pairs), run find_friction (min_journeys 1 unless given)
+    and return the findings in rank order."""
+    wh.build("marts.journey_graph_edges", "marts/journey_graph_edges")
+    wh.execute("ALTER TABLE marts.journey_graph_edges ADD COLUMN is_back_edge BOOLEAN DEFAULT false")
+    for source, target in back_edges:
+        (source_channel, source_activity), (target_channel, target_activity) = source.split(":", 1), target.split(":", 1)
+        wh.execute(
+            "UPDATE marts.journey_graph_edges SET is_back_edge = true "
+            "WHERE source_channel = $source_channel AND source_activity = $source_activity "
+            "AND target_channel = $target_channel AND target_activity = $target_activity",
+            {"source_channel": source_channel, "source_activity": source_activity,
+             "target_channel": target_channel, "target_activity": target_activity},
+        )
     n_findings = find_friction(wh, FrictionConfig(**{"min_journeys": 1, **settings}))
     columns = wh.columns("marts", "friction")
     rows = wh.rows("SELECT * FROM marts.friction ORDER BY friction_rank")
@@ -60,13 +69,13 @@ STRAIGHT = [J(f"ok{i}", "converted", ["web:Cart", "web:Shipping", "web:Order Com
 STRAIGHT += [J("ok5", "abandoned", ["web:Cart", "web:Shipping"])]
 
 
-def test_loop_back_along_a_back_edge_is_found_and_scored(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_loop_back_along_a_back_edge_is_found_and_scored(warehouse: Warehouse, given_journeys) -> None:
     """A step back along a back edge to a touchpoint the journey already visited is a loop; its
     score is n_affected × (conversion without − conversion with), among journeys reaching its source.
 
     4 looping journeys convert 1/4; the other 6 reaching Shipping convert 5/6: score 4 × (5/6 − 1/4)."""
     given_journeys(LOOPING + STRAIGHT)
-    loops = of_signal(friction(warehouse, make_table, [("web:Shipping", "web:Cart")]), "loop")
+    loops = of_signal(friction(warehouse, [("web:Shipping", "web:Cart")]), "loop")
     assert len(loops) == 1
     loop = loops[0]
     assert (loop["touchpoint"], loop["channel"], loop["activity"], loop["target_channel"], loop["target_activity"]) == (
@@ -83,16 +92,16 @@ def test_loop_back_along_a_back_edge_is_found_and_scored(warehouse: Warehouse, m
     assert loop["share"] == pytest.approx(0.4)
 
 
-def test_no_loop_without_a_back_edge_or_without_a_revisit(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_no_loop_without_a_back_edge_or_without_a_revisit(warehouse: Warehouse, given_journeys) -> None:
     """A transition that is not a back edge is no loop, and neither is a back edge into a touchpoint
     the journey had not visited yet."""
     given_journeys(LOOPING + STRAIGHT)
-    assert of_signal(friction(warehouse, make_table, []), "loop") == []
+    assert of_signal(friction(warehouse, []), "loop") == []
     given_journeys([J("fresh", "abandoned", ["web:Shipping", "web:Cart"])] + STRAIGHT)
-    assert of_signal(friction(warehouse, make_table, [("web:Shipping", "web:Cart")]), "loop") == []
+    assert of_signal(friction(warehouse, [("web:Shipping", "web:Cart")]), "loop") == []
 
 
-def test_score_is_clipped_at_zero(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_score_is_clipped_at_zero(warehouse: Warehouse, given_journeys) -> None:
     """A loop whose journeys convert better than the others costs nothing: score 0, never negative."""
     given_journeys([
         J("loop1", "converted", ["web:Cart", "web:Shipping", "web:Cart", "web:Shipping", "web:Order Completed"]),
@@ -100,7 +109,7 @@ def test_score_is_clipped_at_zero(warehouse: Warehouse, make_table, given_journe
         J("self1", "converted", ["web:Cart", "web:Shipping", "web:Order Completed"]),
         J("self2", "abandoned", ["web:Cart", "web:Shipping"]),
     ])
-    loops = of_signal(friction(warehouse, make_table, [("web:Shipping", "web:Cart")]), "loop")
+    loops = of_signal(friction(warehouse, [("web:Shipping", "web:Cart")]), "loop")
     assert len(loops) == 1
     assert loops[0]["conversion_rate_with"] == 1.0 and loops[0]["conversion_rate_without"] == 0.5
     assert loops[0]["conversion_impact"] == -0.5
@@ -110,7 +119,7 @@ def test_score_is_clipped_at_zero(warehouse: Warehouse, make_table, given_journe
 # --- digital to call ---------------------------------------------------------------------
 
 
-def test_digital_to_call_within_the_window_is_found(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_digital_to_call_within_the_window_is_found(warehouse: Warehouse, given_journeys) -> None:
     """A call following a web or app step within call_switch_window_hours (inclusive) is a
     digital-to-call switch, keyed on the digital step; a later call, or a call after a store step, is not."""
     given_journeys([
@@ -120,7 +129,7 @@ def test_digital_to_call_within_the_window_is_found(warehouse: Warehouse, make_t
         J("fromapp", "abandoned", ["app:Help", call("help")], [0, 1 * HOUR]),
         J("fromstore", "abandoned", ["store:store: visit", call("help")], [0, 1 * HOUR]),
     ])
-    calls = of_signal(friction(warehouse, make_table, call_switch_window_hours=24), "digital_to_call")
+    calls = of_signal(friction(warehouse, call_switch_window_hours=24), "digital_to_call")
     got = {(f["channel"], f["activity"], f["target_channel"], f["target_activity"]): list(f["example_journey_ids"])
            for f in calls}
     assert got == {
@@ -134,15 +143,15 @@ def test_digital_to_call_within_the_window_is_found(warehouse: Warehouse, make_t
     assert web["evidence"] == "called a median 23.5 h later; 67% of journeys at this step"
 
 
-def test_digital_to_call_window_is_a_parameter(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_digital_to_call_window_is_a_parameter(warehouse: Warehouse, given_journeys) -> None:
     """A shorter window leaves out a call that a longer one catches."""
     given_journeys([J("in3h", "abandoned", ["web:Help", call("help")], [0, 180])])
-    assert len(of_signal(friction(warehouse, make_table, call_switch_window_hours=4), "digital_to_call")) == 1
-    assert of_signal(friction(warehouse, make_table, call_switch_window_hours=2), "digital_to_call") == []
+    assert len(of_signal(friction(warehouse, call_switch_window_hours=4), "digital_to_call")) == 1
+    assert of_signal(friction(warehouse, call_switch_window_hours=2), "digital_to_call") == []
 
 
 def test_a_call_after_a_digital_step_counts_even_when_the_journey_converts(
-    warehouse: Warehouse, make_table, given_journeys
+    warehouse: Warehouse, given_journeys
 ) -> None:
     """Every journey sent to a call is harmed (the contact is the cost): score = n_affected, whatever the conversion."""
     given_journeys([
@@ -151,7 +160,7 @@ def test_a_call_after_a_digital_step_counts_even_when_the_journey_converts(
         J("self1", "converted", ["web:Help", "web:Order Completed"]),
         J("self2", "abandoned", ["web:Help"]),
     ])
-    calls = of_signal(friction(warehouse, make_table), "digital_to_call")
+    calls = of_signal(friction(warehouse), "digital_to_call")
     assert len(calls) == 1
     assert calls[0]["conversion_rate_with"] == 1.0 and calls[0]["conversion_rate_without"] == 0.5
     assert calls[0]["score"] == 2.0 and calls[0]["score_basis"] == "journeys sent to a call"
@@ -161,7 +170,7 @@ def test_a_call_after_a_digital_step_counts_even_when_the_journey_converts(
 
 
 def test_repeat_contact_is_a_call_about_the_same_thing_again_within_the_window(
-    warehouse: Warehouse, make_table, given_journeys
+    warehouse: Warehouse, given_journeys
 ) -> None:
     """A customer calling again about the same thing (the same call touchpoint) within
     repeat_contact_window_days of an earlier call is a repeat contact, found on the journey of
@@ -182,7 +191,7 @@ def test_repeat_contact_is_a_call_about_the_same_thing_again_within_the_window(
     ] + [J(f"h{i}", "converted", ["web:Home"]) for i in range(7)] + [
         J("g2", "converted", [call("help")], customer_id="gus"),  # 8 days after g1: too late
     ])
-    findings = friction(warehouse, make_table, repeat_contact_window_days=7)
+    findings = friction(warehouse, repeat_contact_window_days=7)
     assert found(findings, "repeat_contact") == {"call: help (call_center)": ["a2", "b1", "d2", "d3"]}
     repeat = of_signal(findings, "repeat_contact")[0]
     assert (repeat["target_channel"], repeat["target_activity"]) == (None, None)
@@ -190,7 +199,7 @@ def test_repeat_contact_is_a_call_about_the_same_thing_again_within_the_window(
     assert repeat["score"] == 4.0 and repeat["score_basis"] == "journeys with a repeat call"
     # since the earlier call: 1 day, 1 h, 7 days, 1 day
     assert repeat["evidence"] == "called again a median 24.0 h after the earlier call; 40% of journeys with this call"
-    assert found(friction(warehouse, make_table, repeat_contact_window_days=0.5), "repeat_contact") == {
+    assert found(friction(warehouse, repeat_contact_window_days=0.5), "repeat_contact") == {
         "call: help (call_center)": ["b1"]}
 
 
@@ -198,7 +207,7 @@ def test_repeat_contact_is_a_call_about_the_same_thing_again_within_the_window(
 
 
 def test_long_wait_is_above_the_transitions_own_p90_and_the_minimum(
-    warehouse: Warehouse, make_table, given_journeys
+    warehouse: Warehouse, given_journeys
 ) -> None:
     """A transition slower than its own p90 × long_wait_factor and than long_wait_min_minutes is a
     long wait. Cart → Shipping takes 10 min 9 times and 10 h once (p90 69 min): the 10 h wait is
@@ -211,20 +220,20 @@ def test_long_wait_is_above_the_transitions_own_p90_and_the_minimum(
         + [J(f"help{i}", "converted", ["web:Help", "web:FAQ"], [0, 1]) for i in range(9)]
         + [J("helpslow", "abandoned", ["web:Help", "web:FAQ"], [0, 30])]
     )
-    findings = friction(warehouse, make_table)
+    findings = friction(warehouse)
     assert found(findings, "long_wait") == {"Cart (web) → Shipping (web)": ["cartslow"]}
     wait = of_signal(findings, "long_wait")[0]
     assert (wait["conversion_rate_with"], wait["conversion_rate_without"]) == (0.0, 1.0)
     assert wait["score"] == 1.0 and wait["score_basis"] == "journeys lost"
     assert wait["evidence"] == "median wait 10.0 h vs 10 min usual on this transition; converted 0% vs 100% without"
     # a factor of 10 puts the bar at 690 min; a minimum of 11 h puts it above 10 h
-    assert of_signal(friction(warehouse, make_table, long_wait_factor=10.0), "long_wait") == []
-    assert of_signal(friction(warehouse, make_table, long_wait_min_minutes=11 * HOUR), "long_wait") == []
-    assert len(of_signal(friction(warehouse, make_table, long_wait_min_minutes=20), "long_wait")) == 2
+    assert of_signal(friction(warehouse, long_wait_factor=10.0), "long_wait") == []
+    assert of_signal(friction(warehouse, long_wait_min_minutes=11 * HOUR), "long_wait") == []
+    assert len(of_signal(friction(warehouse, long_wait_min_minutes=20), "long_wait")) == 2
 
 
 def test_long_wait_needs_enough_transitions_for_a_distribution(
-    warehouse: Warehouse, make_table, given_journeys
+    warehouse: Warehouse, given_journeys
 ) -> None:
     """A transition taken fewer than min_journeys times has no usual wait, so no wait on it is long
     (seen in journeys.friction_hits, before findings under min_journeys are dropped)."""
@@ -232,10 +241,13 @@ def test_long_wait_needs_enough_transitions_for_a_distribution(
         [J(f"cart{i}", "converted", ["web:Cart", "web:Shipping"], [0, 10]) for i in range(9)]
         + [J("cartslow", "abandoned", ["web:Cart", "web:Shipping"], [0, 10 * HOUR])]
     )
-    long_waits = "SELECT journey_id FROM journeys.friction_hits WHERE signal = 'long_wait'"
-    friction(warehouse, make_table, min_journeys=10)
+    long_waits = (
+        "SELECT journey_id FROM journeys.friction_hits JOIN journeys.journey_keys USING (journey_key) "
+        "WHERE signal = 'long_wait'"
+    )
+    friction(warehouse, min_journeys=10)
     assert warehouse.rows(long_waits) == [("cartslow",)]
-    friction(warehouse, make_table, min_journeys=11)
+    friction(warehouse, min_journeys=11)
     assert warehouse.rows(long_waits) == []
 
 
@@ -243,7 +255,7 @@ def test_long_wait_needs_enough_transitions_for_a_distribution(
 
 
 def test_negative_sentiment_or_low_csat_is_scored_above_the_channels_usual_rate(
-    warehouse: Warehouse, make_table, given_journeys
+    warehouse: Warehouse, given_journeys
 ) -> None:
     """An event with sentiment ≤ negative_sentiment_threshold (inclusive) or CSAT ≤ low_csat is a
     negative experience at its touchpoint. The score counts negative journeys above the channel's
@@ -262,7 +274,7 @@ def test_negative_sentiment_or_low_csat_is_scored_above_the_channels_usual_rate(
         J("o6", "converted", [call("orders")]),
         J("w1", "converted", ["web:Home"], sentiments=[0.9]),
     ])
-    findings = friction(warehouse, make_table)
+    findings = friction(warehouse)
     assert found(findings, "negative_sentiment") == {
         "call: delay (call_center)": ["d1", "d2", "d3"], "call: orders (call_center)": ["o5"]}
     delay, orders = sorted(of_signal(findings, "negative_sentiment"), key=lambda f: f["activity"])
@@ -271,14 +283,14 @@ def test_negative_sentiment_or_low_csat_is_scored_above_the_channels_usual_rate(
     assert orders["score"] == 0.0
     # sentiment: delay (−0.6 − 0.5 + 0.2) / 3; elsewhere (4 × 0.5 − 0.3 + 0.9) / 6; CSAT 8/3 vs 24/5
     assert delay["evidence"] == "mean sentiment -0.30 vs +0.43 elsewhere; mean CSAT 2.7 vs 4.8 elsewhere"
-    stricter = friction(warehouse, make_table, negative_sentiment_threshold=-0.55, low_csat=1)
+    stricter = friction(warehouse, negative_sentiment_threshold=-0.55, low_csat=1)
     assert found(stricter, "negative_sentiment") == {"call: delay (call_center)": ["d1", "d3"]}
 
 
 # --- error event -------------------------------------------------------------------------
 
 
-def test_error_event_by_name_or_error_attribute(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_error_event_by_name_or_error_attribute(warehouse: Warehouse, given_journeys) -> None:
     """A step whose activity matches error_pattern (whole words, any case), or whose event has a
     non-null 'error' attribute, is an error at that touchpoint; a null 'error', or a word merely
     containing one, is not."""
@@ -293,21 +305,21 @@ def test_error_event_by_name_or_error_attribute(warehouse: Warehouse, make_table
         J("n2", "converted", ["web:Cart", "web:Payment", "web:Order Completed"]),
         J("n3", "converted", ["web:Failedness Quiz", "web:Order Completed"]),
     ])
-    findings = friction(warehouse, make_table)
+    findings = friction(warehouse)
     assert found(findings, "error_event") == {
         "Payment Failed (web)": ["e1", "e2"], "Card DECLINED (app)": ["e3"], "Payment (web)": ["e4"],
         "call: payment_declined (call_center)": ["e5"]}
     payment = next(f for f in of_signal(findings, "error_event") if f["activity"] == "Payment")
     assert payment["score"] == 1.0 and payment["score_basis"] == "journeys that hit an error"
     assert payment["evidence"] == "33% of journeys at this step; converted 0% vs 100% without"
-    assert found(friction(warehouse, make_table, error_pattern="^Card"), "error_event") == {
+    assert found(friction(warehouse, error_pattern="^Card"), "error_event") == {
         "Card DECLINED (app)": ["e3"], "Payment (web)": ["e4"]}
 
 
 # --- abandonment -------------------------------------------------------------------------
 
 
-def test_abandonment_findings_name_the_last_touchpoint(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_abandonment_findings_name_the_last_touchpoint(warehouse: Warehouse, given_journeys) -> None:
     """Abandoned journeys are a finding at their last touchpoint, compared with the journeys that
     passed it: 3 abandon at Shipping (rate 0) where the other 2 decided ones converted (rate 1).
     Its score is the drop-offs above the channel's usual rate: web journeys reach touchpoints
@@ -320,7 +332,7 @@ def test_abandonment_findings_name_the_last_touchpoint(warehouse: Warehouse, mak
         J("c2", "converted", ["web:Cart", "web:Shipping", "web:Order Completed"]),
         J("o1", "open", ["web:Cart", "web:Shipping", "web:Payment"]),
     ])
-    findings = friction(warehouse, make_table, n_examples=2)
+    findings = friction(warehouse, n_examples=2)
     assert [(f["signal"], f["touchpoint"]) for f in findings] == [("abandonment", "Shipping (web)")]
     finding = findings[0]
     assert (finding["target_channel"], finding["target_activity"]) == (None, None)
@@ -336,7 +348,7 @@ def test_abandonment_findings_name_the_last_touchpoint(warehouse: Warehouse, mak
 # --- call abandoned ----------------------------------------------------------------------
 
 
-def test_call_abandoned_in_the_queue(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_call_abandoned_in_the_queue(warehouse: Warehouse, given_journeys) -> None:
     """A call whose outcome is 'abandoned' was abandoned in the queue, a finding on the call
     touchpoint scored by its journeys; an answered call, or a web event with that outcome, is not."""
     given_journeys([
@@ -347,7 +359,7 @@ def test_call_abandoned_in_the_queue(warehouse: Warehouse, make_table, given_jou
         J("q4", "converted", [call("billing")], attributes=[{"outcome": "resolved"}]),
         J("w1", "converted", ["web:Help"], attributes=[{"outcome": "abandoned"}]),
     ])
-    findings = friction(warehouse, make_table)
+    findings = friction(warehouse)
     assert found(findings, "call_abandoned") == {"call: help (call_center)": ["q1", "q2"]}
     queue = of_signal(findings, "call_abandoned")[0]
     assert queue["score"] == 2.0 and queue["score_basis"] == "journeys with a call abandoned in the queue"
@@ -358,7 +370,7 @@ def test_call_abandoned_in_the_queue(warehouse: Warehouse, make_table, given_jou
 
 
 def test_conversion_with_and_without_leave_open_journeys_out(
-    warehouse: Warehouse, make_table, given_journeys
+    warehouse: Warehouse, given_journeys
 ) -> None:
     """conversion_rate_with is converted / (converted + abandoned) among affected journeys,
     conversion_rate_without the same among the other journeys reaching the touchpoint; open
@@ -372,7 +384,7 @@ def test_conversion_with_and_without_leave_open_journeys_out(
         J("self3", "abandoned", ["web:Help"]),
         J("self4", "open", ["web:Help"]),
     ])
-    finding = of_signal(friction(warehouse, make_table), "digital_to_call")[0]
+    finding = of_signal(friction(warehouse), "digital_to_call")[0]
     assert finding["n_journeys_affected"] == 3 and finding["n_reference"] == 7
     assert finding["share"] == pytest.approx(3 / 7)
     assert finding["conversion_rate_with"] == 0.5
@@ -381,7 +393,7 @@ def test_conversion_with_and_without_leave_open_journeys_out(
 
 
 def test_findings_are_ranked_by_score_then_journeys_then_touchpoint(
-    warehouse: Warehouse, make_table, given_journeys
+    warehouse: Warehouse, given_journeys
 ) -> None:
     """Scores of all signals are journeys harmed and rank together, highest first; equal scores
     rank the finding with more journeys first, then by touchpoint and signal."""
@@ -391,7 +403,7 @@ def test_findings_are_ranked_by_score_then_journeys_then_touchpoint(
         + [J(f"y{i}", "converted", ["app:Help", call("help")], sentiments=[None, -0.9]) for i in range(3)]
         + [J("z1", "abandoned", ["app:Help"])]
     )
-    got = [(f["friction_rank"], f["signal"], f["touchpoint"], f["score"]) for f in friction(warehouse, make_table)]
+    got = [(f["friction_rank"], f["signal"], f["touchpoint"], f["score"]) for f in friction(warehouse)]
     assert got == [
         (1, "digital_to_call", "Help (app) → call: help (call_center)", 3.0),
         (2, "digital_to_call", "Help (web) → call: help (call_center)", 2.0),
@@ -403,24 +415,24 @@ def test_findings_are_ranked_by_score_then_journeys_then_touchpoint(
     ]
 
 
-def test_findings_under_min_journeys_are_not_reported(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_findings_under_min_journeys_are_not_reported(warehouse: Warehouse, given_journeys) -> None:
     """A finding affecting fewer journeys than min_journeys is left out."""
     given_journeys([J(f"a{i}", "abandoned", ["web:Cart"]) for i in range(3)] + [
         J("c", "converted", ["web:Cart", "web:Order Completed"])])
-    assert len(friction(warehouse, make_table, min_journeys=3)) == 1
-    assert friction(warehouse, make_table, min_journeys=4) == []
+    assert len(friction(warehouse, min_journeys=3)) == 1
+    assert friction(warehouse, min_journeys=4) == []
 
 
-def test_no_signal_no_finding(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_no_signal_no_finding(warehouse: Warehouse, given_journeys) -> None:
     """Journeys that all convert straight through, on one channel, give no friction finding."""
     given_journeys([J(f"c{i}", "converted", ["web:Home", "web:Cart", "web:Order Completed"]) for i in range(4)])
-    assert friction(warehouse, make_table, [("web:Cart", "web:Home")]) == []
+    assert friction(warehouse, [("web:Cart", "web:Home")]) == []
 
 
 # --- event-level signals after label hygiene ----------------------------------------------
 
 
-def test_event_signals_name_the_touchpoint_as_the_steps_do(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_event_signals_name_the_touchpoint_as_the_steps_do(warehouse: Warehouse, given_journeys) -> None:
     """An event is on the step it was collapsed into by label hygiene: an error on the second of two
     payment pages is on the step '/pay/{id}', and a second call about help in the same step (a
     repeat collapsed into it) is a repeat contact there."""
@@ -430,8 +442,10 @@ def test_event_signals_name_the_touchpoint_as_the_steps_do(warehouse: Warehouse,
     ])
     warehouse.execute("DROP VIEW journeys.events_labelled")  # label hygiene off made it a view
     build_steps(warehouse, LabelConfig())
-    warehouse.build("journeys.transitions", "journeys/int_journey_transitions")
-    findings = friction(warehouse, make_table)
+    # the journeys again, on the new steps' codes
+    build_journeys_mart(warehouse, ["Order Completed"], window_days=30, labels=LabelConfig())
+    warehouse.build("journeys.touchpoint_paths", "journeys/int_touchpoint_paths_counted")
+    findings = friction(warehouse)
     assert found(findings, "error_event") == {"/pay/{id} (web)": ["u1"]}
     assert found(findings, "repeat_contact") == {"call: help (call_center)": ["u2"]}
     assert warehouse.rows("SELECT count(*) FROM journeys.steps") == [(2,)]
@@ -440,18 +454,23 @@ def test_event_signals_name_the_touchpoint_as_the_steps_do(warehouse: Warehouse,
 # --- friction hits -----------------------------------------------------------------------
 
 
-def test_friction_hits_hold_one_row_per_journey_and_finding(warehouse: Warehouse, make_table, given_journeys) -> None:
-    """journeys.friction_hits has one row per journey per finding key, with the customer, how often
-    the journey has it and, for a time-based signal, the time of its first occurrence."""
+def test_friction_hits_hold_one_row_per_journey_and_finding(warehouse: Warehouse, given_journeys) -> None:
+    """journeys.friction_hits has one row per journey per finding key (on the journey's key and
+    touchpoint codes), with how often the journey has it and, for a time-based signal, the time
+    of its first occurrence."""
     given_journeys([
         J("j1", "abandoned", ["web:Cart", "web:Shipping", "web:Cart", "web:Shipping", "web:Cart", "web:Help",
                               call("help")], [0, 1, 2, 3, 4, 5, 125], customer_id="ann"),
     ])
-    friction(warehouse, make_table, [("web:Shipping", "web:Cart")])
+    friction(warehouse, [("web:Shipping", "web:Cart")])
     got = warehouse.rows(
-        "SELECT journey_id, customer_id, signal, channel, activity, target_channel, target_activity, "
-        "       n_occurrences, seconds "
-        "FROM journeys.friction_hits ORDER BY signal"
+        "SELECT journey_keys.journey_id, journey_keys.customer_id, hits.signal, source.channel, source.activity, "
+        "       target.channel, target.activity, hits.n_occurrences, hits.seconds "
+        "FROM journeys.friction_hits AS hits "
+        "JOIN journeys.journey_keys AS journey_keys USING (journey_key) "
+        "JOIN journeys.touchpoints AS source ON source.touchpoint = hits.touchpoint "
+        "LEFT JOIN journeys.touchpoints AS target ON target.touchpoint = hits.target_touchpoint "
+        "ORDER BY hits.signal"
     )
     assert got == [
         ("j1", "ann", "abandonment", "call_center", "call: help", None, None, 1, None),
@@ -460,13 +479,13 @@ def test_friction_hits_hold_one_row_per_journey_and_finding(warehouse: Warehouse
     ]
 
 
-def test_a_csat_outside_its_scale_is_no_rating(warehouse: Warehouse, make_table, given_journeys) -> None:
+def test_a_csat_outside_its_scale_is_no_rating(warehouse: Warehouse, given_journeys) -> None:
     """CSAT is 1-5: a 0 (a system's "not asked") or a 7 is neither negative nor a rating."""
     given_journeys([
         J("z1", "converted", [call("orders")], attributes=[{"csat": 0}]),
         J("z2", "converted", [call("orders")], attributes=[{"csat": 7}]),
         J("r1", "converted", [call("orders")], attributes=[{"csat": 1}]),
     ])
-    findings = friction(warehouse, make_table)
+    findings = friction(warehouse)
     assert found(findings, "negative_sentiment") == {"call: orders (call_center)": ["r1"]}
     assert of_signal(findings, "negative_sentiment")[0]["evidence"].startswith("mean CSAT 1.0")

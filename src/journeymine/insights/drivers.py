@@ -6,7 +6,8 @@ friction finding affected ("platform = app/Android: 3.1x more likely (41% vs 13%
 where abandoned journeys ended). For each finding:
 
 * the *population* is the journeys that reached its touchpoint (channel, activity), from
-  `journeys.steps`; the *affected* are those in `journeys.friction_hits` for its key;
+  each journey's touchpoints in `marts.journeys`; the *affected* are those in
+  `journeys.friction_hits` for its key;
 * each (attribute, value) of `journeys.journey_attributes` held by at least `min_support`
   affected journeys gives a 2x2 table, (value vs not) x (affected vs not), counted in SQL
   (`sql/journeys/int_driver_cells_counted.sql` → `journeys.driver_cells`);
@@ -38,7 +39,8 @@ from journeymine.errors import JourneymineError
 INPUT_TABLES = (
     ("marts", "friction"),
     ("journeys", "friction_hits"),
-    ("journeys", "steps"),
+    ("marts", "journeys"),
+    ("journeys", "touchpoints"),
     ("journeys", "journey_attributes"),
 )
 
@@ -54,8 +56,8 @@ class Contrast:
 
 def find_drivers(wh: Warehouse, settings: DriverConfig = DriverConfig()) -> int:
     """Build `journeys.driver_cells` and `marts.friction_drivers` from marts.friction,
-    journeys.friction_hits, journeys.steps and journeys.journey_attributes; return the number
-    of drivers (rows of marts.friction_drivers)."""
+    journeys.friction_hits, marts.journeys (and journeys.touchpoints) and
+    journeys.journey_attributes; return the number of drivers (rows of marts.friction_drivers)."""
     wh.require_tables(INPUT_TABLES, "the friction drivers", "build the friction findings and journey attributes first")
     wh.build(
         "journeys.driver_cells", "journeys/int_driver_cells_counted",

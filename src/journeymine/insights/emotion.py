@@ -3,7 +3,9 @@ by week (the peaks and valleys of a journey map).
 
 `build_emotion_curve` builds `marts.emotion_curve` (sql/marts/emotion_curve.sql) from the
 events' sentiment (-1..1, mostly on calls) and CSAT (`attributes ->> 'csat'`, 1..5), with
-one row per point of three curves:
+one row per point of three curves. The rated events come already placed on their steps in
+`journeys.friction_events` (`insights.friction` builds it first), so the events' JSON is not
+read twice:
 
 * 'stage': one point per stage of the journey map, in intended order. An event takes the
   stage of its step's activity (as the steps name it, so pass the map through
@@ -31,18 +33,19 @@ from journeymine.config import JourneyStage
 from journeymine.db import Warehouse
 from journeymine.errors import JourneymineError
 
-INPUT_TABLES = (("journeys", "events_in_journeys"), ("journeys", "steps"))
+INPUT_TABLES = (("journeys", "friction_events"), ("marts", "journeys"), ("journeys", "events_in_journeys"))
 
 
 def build_emotion_curve(
     wh: Warehouse, stages: Sequence[JourneyStage], *, min_events: int = 10,
     negative_sentiment_threshold: float = -0.3, low_csat: float = 2.0,
 ) -> int:
-    """Build `marts.emotion_curve` from journeys.events_in_journeys and journeys.steps, with the
-    stage curve over `stages` (in intended order); return its number of rows (points)."""
+    """Build `marts.emotion_curve` from the rated events on their steps (journeys.friction_events,
+    built by `find_friction`), marts.journeys and journeys.events_in_journeys, with the stage
+    curve over `stages` (in intended order); return its number of rows (points)."""
     if min_events < 1:
         raise JourneymineError(f"emotion curve: min_events must be at least 1, not {min_events}")
-    wh.require_tables(INPUT_TABLES, "the emotion curve", "build the journeys first")
+    wh.require_tables(INPUT_TABLES, "the emotion curve", "build the journeys and find the friction first")
     return wh.build(
         "marts.emotion_curve", "marts/emotion_curve",
         {"stages": list_stages(stages), "min_events": min_events,

@@ -1,6 +1,7 @@
 """Funnels over the designed journey map, and the paths around drop-offs.
 
-`build_funnel` builds `marts.funnel` from `journeys.steps`, `marts.journeys` and
+`build_funnel` builds `marts.funnel` from the journeys' steps (each journey's touchpoints in
+`marts.journeys`, their times in `journeys.step_codes`), `marts.journeys` and
 `journeys.journey_attributes`: per stage of a funnel (the journey map's stages, or an ordered
 list of activities, each its own stage, see `funnel_from_activities`), how many journeys
 reached it, went on to the next stage, dropped out, or may still go on; the drop rate, the
@@ -43,8 +44,10 @@ REACHED_MODELS = {
     "loose": "journeys/int_funnel_stages_reached_in_order",
     "strict": "journeys/int_funnel_stages_reached_in_exact_order",
 }
-FUNNEL_INPUTS = (("journeys", "steps"), ("marts", "journeys"), ("journeys", "journey_attributes"))
-DROPOFF_PATH_INPUTS = (("journeys", "steps"), ("marts", "journeys"))
+FUNNEL_INPUTS = (
+    ("journeys", "step_codes"), ("journeys", "touchpoints"), ("marts", "journeys"), ("journeys", "journey_attributes"),
+)
+DROPOFF_PATH_INPUTS = (("marts", "journeys"), ("journeys", "touchpoints"))
 
 
 
@@ -87,8 +90,10 @@ def check_stages(stages: Sequence[JourneyStage]) -> None:
 
 
 def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: FunnelConfig) -> int:
-    """Build `marts.funnel` (and `journeys.funnel_steps`, the steps in a stage, and
-    `journeys.funnel_stages_reached`, one row per journey and stage reached) for `stages` in order, counted as `settings` say; return the rows of marts.funnel.
+    """Build `marts.funnel` (and, as temporary tables of this connection, `funnel_steps`, each
+    entering journey's steps with their stages, and `funnel_stages_reached`, one row per journey
+    and stage reached) for `stages` in order, counted as `settings` say; return the rows of
+    marts.funnel.
 
     Activities are matched as the steps name them (after label hygiene). A breakdown attribute
     no journey has gives no rows (see `available_attributes`).
@@ -101,8 +106,8 @@ def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: Funnel
         "breakdown": list(settings.breakdown),
         "min_journeys": settings.min_journeys,
     }
-    wh.build("journeys.funnel_steps", "journeys/int_funnel_steps_staged", params)
-    wh.build("journeys.funnel_stages_reached", REACHED_MODELS[settings.ordering], params)
+    wh.build("temp.funnel_steps", "journeys/int_funnel_steps_staged", params)
+    wh.build("temp.funnel_stages_reached", REACHED_MODELS[settings.ordering], params)
     return wh.build("marts.funnel", "marts/funnel", params)
 
 
@@ -139,7 +144,7 @@ def available_attributes(wh: Warehouse) -> tuple[str, ...]:
 def build_dropoff_paths(
     wh: Warehouse, *, n_points: int = 10, n_paths: int = 5, path_length: int = 3, n_examples: int = 5
 ) -> int:
-    """Build `marts.dropoff_paths` from `marts.journeys` and `journeys.steps`; return its rows.
+    """Build `marts.dropoff_paths` from `marts.journeys` (and `journeys.touchpoints`); return its rows.
 
     For the `n_points` touchpoints where most abandoned journeys end: the `n_paths` most common
     last `path_length` steps that led there, and the `n_paths` most common first touchpoints of
@@ -199,10 +204,12 @@ def _duration(seconds: float | None) -> str:
 
 def attach_run_outputs(wh: Warehouse, output_dir: Path, *, template_urls: bool = True) -> tuple[str, ...]:
     """Make a run's published outputs (`output_dir/analytics.duckdb`, opened read-only) the
-    funnel's inputs in `wh`: views journeys.steps (over its events, one step per event),
-    marts.journeys and journeys.journey_attributes (empty when the run did not publish it).
-    With `template_urls`, activities get the URL templates the run's steps got. Returns the
-    journey attributes available for a breakdown."""
+    funnel's inputs in `wh`: the view journeys.steps (over its events, one step per event) and
+    the same steps on integer codes (journeys.touchpoints, journeys.journey_keys,
+    journeys.step_codes), the view marts.journeys (with each journey's key and touchpoints) and
+    journeys.journey_attributes (empty when the run did not publish it). With `template_urls`,
+    activities get the URL templates the run's steps got. Returns the journey attributes
+    available for a breakdown."""
     database = output_dir / "analytics.duckdb"
     if not database.is_file():
         raise JourneymineError(
@@ -223,7 +230,36 @@ def attach_run_outputs(wh: Warehouse, output_dir: Path, *, template_urls: bool =
         f"SELECT journey_id, customer_id, step_number, channel, {activity} AS activity, occurred_at, event_seq "
         "FROM run_outputs.events WHERE journey_id IS NOT NULL"
     )
-    wh.execute("CREATE OR REPLACE VIEW marts.journeys AS SELECT * FROM run_outputs.journeys")
+    # the steps on integer codes, as a run keeps them (journeys.touchpoints, journeys.step_codes and
+    # each journey's key and list of touchpoints in marts.journeys): the funnel counts on these
+    wh.execute(
+        "CREATE OR REPLACE TABLE journeys.touchpoints AS "
+        "SELECT (row_number() OVER (ORDER BY channel, activity))::INTEGER AS touchpoint, channel, activity "
+        "FROM (SELECT DISTINCT channel, activity FROM journeys.steps)"
+    )
+    wh.execute(
+        "CREATE OR REPLACE TABLE journeys.journey_keys AS "
+        "SELECT (row_number() OVER (ORDER BY journey_id))::UBIGINT AS journey_key, journey_id "
+        "FROM (SELECT DISTINCT journey_id FROM journeys.steps)"
+    )
+    wh.execute(
+        "CREATE OR REPLACE TABLE journeys.step_codes AS "
+        "SELECT journey_keys.journey_key, steps.step_number, touchpoints.touchpoint, steps.occurred_at "
+        "FROM journeys.steps AS steps "
+        "JOIN journeys.journey_keys AS journey_keys USING (journey_id) "
+        "JOIN journeys.touchpoints AS touchpoints USING (channel, activity)"
+    )
+    wh.execute(
+        "CREATE OR REPLACE VIEW marts.journeys AS "
+        "SELECT journeys.*, paths.journey_key, paths.touchpoint_path "
+        "FROM run_outputs.journeys AS journeys "
+        "JOIN ("
+        "  SELECT journey_keys.journey_id, steps.journey_key,"
+        "         list(steps.touchpoint ORDER BY steps.step_number) AS touchpoint_path"
+        "  FROM journeys.step_codes AS steps JOIN journeys.journey_keys AS journey_keys USING (journey_key)"
+        "  GROUP BY ALL"
+        ") AS paths USING (journey_id)"
+    )
     attributes = (
         "SELECT journey_id, attribute, value FROM run_outputs.journey_attributes" if "journey_attributes" in published
         else "SELECT NULL::VARCHAR AS journey_id, NULL::VARCHAR AS attribute, NULL::VARCHAR AS value WHERE false"

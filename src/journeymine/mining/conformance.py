@@ -2,7 +2,8 @@
 
 The config's `journey_map` lists stages in intended order (awareness, consideration,
 purchase, service, ...), each with the activities that belong to it. `check_conformance`
-builds two tables from `journeys.steps` and `marts.journeys`:
+builds two tables from `marts.journeys` (each journey's steps, as touchpoint codes) and
+`journeys.touchpoints`:
 
 * `marts.conformance`, one row per journey: its stage path, the stages reached, skipped and
   revisited, its unmapped steps, its fitness against the map and its deviations;
@@ -21,7 +22,7 @@ Rules (the SQL header comments say the same):
   when it lies, in intended order, between the lowest and the highest stage the journey
   reached and was never visited. A stage is *revisited* when the journey comes back to it
   after leaving it; a move to an earlier stage not visited before is *backwards*.
-* Fitness is pm4py's token-based replay of the stage path on a Petri net built from the map
+* Fitness is token-based replay of the stage path on a Petri net built from the map
   (`build_stage_net`): one visible transition per stage, in sequence; an invisible transition
   to enter at each stage and one to leave after each stage. A contiguous run of stages in
   intended order, each visited once, replays with no missing and no remaining token: fitness
@@ -34,8 +35,12 @@ Rules (the SQL header comments say the same):
 * Journeys without any mapped step get fitness NULL and the deviation 'no mapped activity'.
 
 Only the distinct stage paths are replayed (few, even for millions of journeys): SQL finds
-them, pm4py replays them, SQL joins the fitness back by path. With an empty map both tables
-are created empty and pm4py is not imported.
+them, `replay_stage_paths` replays them, SQL joins the fitness back by path. The replay plays
+the token game of this one net directly (`replay_stage_paths` says how), giving exactly the
+numbers of pm4py's token-based replay (`pm4py.conformance_diagnostics_token_based_replay` on
+`build_stage_net`; the tests compare the two on every sequence of up to five stages) in
+microseconds per path instead of about a millisecond, and without importing pm4py.
+With an empty map both tables are created empty.
 """
 
 from __future__ import annotations
@@ -44,8 +49,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from journeymine.config import JourneyMapConfig
 from journeymine.db import Warehouse
 from journeymine.mining.pm4py_lazy import import_pm4py
@@ -53,13 +56,8 @@ from journeymine.mining.pm4py_lazy import import_pm4py
 if TYPE_CHECKING:
     from pm4py.objects.petri_net.obj import Marking, PetriNet
 
-INPUT_TABLES = (("journeys", "steps"), ("marts", "journeys"))
+INPUT_TABLES = (("marts", "journeys"), ("journeys", "touchpoints"))
 N_TOP = 10
-
-# the columns of the small replay log handed to pm4py
-CASE_KEY = "case:concept:name"
-ACTIVITY_KEY = "concept:name"
-TIMESTAMP_KEY = "time:timestamp"
 
 
 @dataclass(frozen=True)
@@ -92,15 +90,18 @@ class ConformanceResult:
 
 
 def check_conformance(wh: Warehouse, journey_map: JourneyMapConfig, *, n_examples: int = 5) -> ConformanceResult:
-    """Build `marts.conformance` and `marts.conformance_deviations` from `journeys.steps` and
-    `marts.journeys`, checking each journey against `journey_map`; return the summary.
+    """Build `marts.conformance` and `marts.conformance_deviations` from `marts.journeys` (each
+    journey's steps as touchpoint codes) and `journeys.touchpoints`, checking each journey against
+    `journey_map`, through the temporary tables `stage_visits` (each journey's stage visits) and
+    `conformance_stage_paths` (each distinct stage path, checked once); return the summary.
 
     `n_examples` is the number of example journey ids per deviation.
     """
     wh.require_tables(INPUT_TABLES, "conformance", "build the journeys before checking them against the journey map")
     stage_names = [stage.name for stage in journey_map.stages]
     params: dict[str, Any] = {"stage_activities": list_stage_activities(journey_map)}
-    wh.build("journeys.stage_visits", "journeys/int_journey_stages", params)
+    wh.build("temp.stage_visits", "journeys/int_journey_stages", params)
+    wh.build("temp.conformance_stage_paths", "journeys/int_conformance_stage_paths", params)
     paths = find_stage_paths(wh)
     params["path_fitness"] = replay_stage_paths(stage_names, paths)
     wh.build("marts.conformance", "marts/conformance", params)
@@ -118,10 +119,10 @@ def list_stage_activities(journey_map: JourneyMapConfig) -> list[dict[str, Any]]
 
 
 def find_stage_paths(wh: Warehouse) -> list[tuple[str, ...]]:
-    """The distinct stage paths (stage visits in journey order) in `journeys.stage_visits`, sorted."""
+    """The distinct stage paths (stage visits in journey order) in `temp.conformance_stage_paths`,
+    sorted; journeys without a mapped step have none."""
     rows = wh.rows(
-        "SELECT DISTINCT list(stage ORDER BY visit_number) AS stage_path "
-        "FROM journeys.stage_visits GROUP BY journey_id ORDER BY stage_path"
+        "SELECT stage_path FROM temp.conformance_stage_paths WHERE len(stage_path) > 0 ORDER BY stage_path"
     )
     return [tuple(row[0]) for row in rows]
 
@@ -158,42 +159,43 @@ def build_stage_net(stage_names: Sequence[str]) -> tuple[PetriNet, Marking, Mark
     return net, Marking({source: 1}), Marking({sink: 1})
 
 
-def build_path_log(paths: Sequence[Sequence[str]]) -> pd.DataFrame:
-    """An event log with one case per path (case id = the path's index), one event per stage
-    visit, at one-second steps so the order is the path's."""
-    rows = [
-        {CASE_KEY: str(i), ACTIVITY_KEY: stage, TIMESTAMP_KEY: pd.Timestamp(0, unit="s") + pd.Timedelta(seconds=j)}
-        for i, path in enumerate(paths)
-        for j, stage in enumerate(path)
-    ]
-    return pd.DataFrame(rows, columns=[CASE_KEY, ACTIVITY_KEY, TIMESTAMP_KEY])
-
-
 def replay_stage_paths(stage_names: Sequence[str], paths: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
     """Token-based replay of each path on `build_stage_net(stage_names)`.
 
     Returns one {stage_path, fitness, n_missing_tokens, n_remaining_tokens} per path, in the
-    order given. No paths: no replay (and no pm4py import).
+    order given, exactly as pm4py's token-based replay counts them on that net:
+
+    * the first stage is enabled through its invisible `enter` transition (the token in
+      `source`); every later stage consumes a token before it when there is one, else that
+      token is missing (no invisible transition can bring it: only `source` feeds them);
+      either way it puts a token after itself;
+    * at the end one token leaves to `sink` through an invisible `leave`: the final marking;
+      every other token left behind remains (so remaining = missing);
+    * consumed = produced = the path's length + 3 (`enter`, `leave`, and the initial and
+      final markings' tokens).
     """
-    if not paths:
-        return []
-    pm4py = import_pm4py()
-    net, initial, final = build_stage_net(stage_names)
-    diagnostics = pm4py.conformance_diagnostics_token_based_replay(
-        build_path_log(paths), net, initial, final,
-        activity_key=ACTIVITY_KEY, timestamp_key=TIMESTAMP_KEY, case_id_key=CASE_KEY,
-        return_diagnostics_dataframe=True, opt_parameters={"show_progress_bar": False},
-    )
-    by_case = diagnostics.set_index("case_id")
-    return [
-        {
+    number_of = {name: number for number, name in enumerate(stage_names, start=1)}
+    replayed = []
+    for path in paths:
+        tokens_after = [0] * (len(stage_names) + 1)  # tokens in the place after stage k (index k)
+        missing = 0
+        for position, name in enumerate(path):
+            number = number_of[name]
+            if position > 0 and tokens_after[number - 1] > 0:
+                tokens_after[number - 1] -= 1
+            elif position > 0:
+                missing += 1
+            tokens_after[number] += 1
+        consumed = produced = len(path) + 3
+        remaining = missing
+        replayed.append({
             "stage_path": list(path),
-            "fitness": float(by_case.at[str(i), "trace_fitness"]),
-            "n_missing_tokens": int(by_case.at[str(i), "missing"]),
-            "n_remaining_tokens": int(by_case.at[str(i), "remaining"]),
-        }
-        for i, path in enumerate(paths)
-    ]
+            # pm4py's formula, computed as pm4py computes it
+            "fitness": 0.5 * (1.0 - missing / consumed) + 0.5 * (1.0 - remaining / produced),
+            "n_missing_tokens": missing,
+            "n_remaining_tokens": remaining,
+        })
+    return replayed
 
 
 def summarize_conformance(wh: Warehouse, *, n_stages: int, n_stage_paths: int) -> ConformanceResult:
