@@ -49,12 +49,16 @@ CREATE OR REPLACE TEMP MACRO jm_norm_identifier(kind, v, country_code) AS
         ELSE nullif(trim(v), '')
     END;
 
--- {kind, id}: the identifier as stored from staging on (salted SHA-256, 96 bits), or NULL
-CREATE OR REPLACE TEMP MACRO jm_identifier(kind, v, salt, country_code) AS
+-- {kind, id}: an identifier already normalised (jm_norm_identifier), as stored from staging on
+-- (salted SHA-256, 96 bits), or NULL
+CREATE OR REPLACE TEMP MACRO jm_hashed_identifier(kind, normalised, salt) AS
     CASE
-        WHEN jm_norm_identifier(kind, v, country_code) IS NOT NULL
-            THEN {'kind': kind, 'id': left(sha256(salt || '|' || kind || '|' || jm_norm_identifier(kind, v, country_code)), 24)}
+        WHEN normalised IS NOT NULL THEN {'kind': kind, 'id': left(sha256(salt || '|' || kind || '|' || normalised), 24)}
     END;
+
+-- {kind, id}: the identifier as stored from staging on, from its raw value, or NULL
+CREATE OR REPLACE TEMP MACRO jm_identifier(kind, v, salt, country_code) AS
+    jm_hashed_identifier(kind, jm_norm_identifier(kind, v, country_code), salt);
 
 -- the non-NULL identifiers of a record, strongest kind first
 CREATE OR REPLACE TEMP MACRO jm_identifiers(candidates) AS
@@ -68,6 +72,8 @@ CREATE OR REPLACE TEMP MACRO jm_parse_time(v, fmt, tz) AS
         WHEN fmt = 'epoch' THEN to_timestamp(try_cast(trim(v) AS DOUBLE))
         WHEN fmt = 'epoch_ms' THEN to_timestamp(try_cast(trim(v) AS DOUBLE) / 1000)
         WHEN fmt IS NOT NULL THEN timezone(tz, try_strptime(trim(v), fmt)::TIMESTAMP)
+        -- the common case, '…T10:15:30.123Z', without a regular expression
+        WHEN trim(v) LIKE '%:__Z' OR trim(v) LIKE '%:__.%Z' THEN try_cast(trim(v) AS TIMESTAMPTZ)
         WHEN regexp_matches(trim(v), '\d\d:\d\d(:\d\d(\.\d+)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$')
             THEN try_cast(regexp_replace(trim(v), 'z$', 'Z') AS TIMESTAMPTZ)
         ELSE timezone(tz, try_cast(trim(v) AS TIMESTAMP))

@@ -29,7 +29,9 @@ with events as not materialized (
         occurred_at,
         event_seq,
         sentiment,
-        attributes
+        csat,
+        outcome,
+        error
     from journeys.events_in_journeys
 ),
 
@@ -41,24 +43,23 @@ error_labels as (
 ),
 
 candidates as (
-    -- calls, and events with a sentiment, an error label or a 'csat' or 'error' attribute
+    -- calls, and events with a sentiment, an error label, a CSAT or an error attribute
     select events.*
     from events
     cross join error_labels
     where events.event_channel = $call_channel
         or events.sentiment is not null
         or list_contains(error_labels.labels, events.event_activity)
-        or list_count(events.attributes ->> ['csat', 'error']) > 0
+        or events.csat is not null
+        or events.error is not null
 ),
 
 described as (
     select
-        * exclude (attributes),
-        -- a CSAT outside its 1-5 scale is not a rating (as on the emotion curve)
-        case when try_cast(attributes ->> 'csat' as DOUBLE) between 1 and 5
-            then try_cast(attributes ->> 'csat' as DOUBLE) end as csat,
-        attributes ->> 'outcome' as outcome,
-        attributes ->> 'error' as error
+        * replace (
+            -- a CSAT outside its 1-5 scale is not a rating (as on the emotion curve)
+            case when csat between 1 and 5 then csat end as csat
+        )
     from candidates
 ),
 

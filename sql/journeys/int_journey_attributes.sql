@@ -45,8 +45,8 @@ first_digital_events as (
 ),
 
 digital_events as not materialized (
-    -- the OS and device type of web and app events, from one parse of each event's JSON
-    select journey_id, channel, event_seq, attributes ->> ['os_name', 'device_type'] as device
+    -- the OS and device type of web and app events
+    select journey_id, channel, event_seq, [os_name, device_type] as device
     from journeys.events_in_journeys
     where channel in ('web', 'app')
 ),

@@ -1,26 +1,29 @@
--- events: one row per stitched event, in the total event order (output contract).
--- Reads journeys.events_in_journeys.
+-- events (a query, run when the events output is written): one row per stitched event, in the
+-- total event order (output contract). Reads journeys.events_in_journeys (the journey of each
+-- event) and staged.events (what the journeys layer does not carry: the source's own id,
+-- the source and the attributes), joined by event_key.
 with source as (
     select * from journeys.events_in_journeys
 ),
 
 final as (
     select
-        event_id,
-        source,
-        customer_id,
-        session_id,
-        journey_id,
-        step_number,
-        channel,
-        activity,
-        occurred_at,
-        ended_at,
-        sentiment,
-        value,
-        attributes,
-        event_seq
+        staged.event_id,
+        staged.source,
+        source.customer_id,
+        source.session_id,
+        source.journey_id,
+        source.step_number,
+        source.channel,
+        source.activity,
+        source.occurred_at,
+        source.ended_at,
+        source.sentiment,
+        source.value,
+        staged.attributes,
+        source.event_seq
     from source
+    join staged.events as staged using (event_key)
 )
 
 select * from final

@@ -1,5 +1,6 @@
 -- stg_contacts__calls: one row per call-center contact (contacts preset, docs/input-formats.md).
--- Reads src_raw (raw.<source> with the preset's columns as text). Every contact is an event
+-- Reads src_raw (the rows of one file: file_id, file_name, file_line, raw_line, load_error and
+-- the preset's columns as text). Every contact is an event
 -- `call: <reason>` in the call_center channel.
 -- Parameters: $channel, $salt, $country_code, $time_format, $time_zone.
 with source as (
@@ -8,7 +9,7 @@ with source as (
 
 renamed as (
     select
-        file_name,
+        file_id,
         file_line,
         coalesce(raw_line, to_json(struct_pack(
             contact_id, caller_phone, customer_ref, started_at, answered_at, ended_at,
@@ -34,7 +35,7 @@ renamed as (
 
 final as (
     select
-        file_name,
+        file_id,
         file_line,
         raw_record,
         case
@@ -61,7 +62,12 @@ final as (
             'talk_seconds', epoch(ended_at) - epoch(coalesce(answered_at, occurred_at))
         ) as attributes,
         sentiment,
-        NULL::DOUBLE as value
+        NULL::DOUBLE as value,
+        csat,
+        outcome,
+        NULL::VARCHAR as error,
+        NULL::VARCHAR as os_name,
+        NULL::VARCHAR as device_type
     from renamed
 )
 

@@ -1,5 +1,6 @@
 -- stg_crm__customers: one row per CRM customer record (crm preset, docs/input-formats.md).
--- Reads src_raw (raw.<source> with the preset's columns as text). A record is not an event:
+-- Reads src_raw (the rows of one file: file_id, file_name, file_line, raw_line, load_error and
+-- the preset's columns as text). A record is not an event:
 -- it links the identifiers of one person and carries their segment attributes.
 -- Parameters: $salt, $country_code.
 with source as (
@@ -8,7 +9,7 @@ with source as (
 
 renamed as (
     select
-        file_name,
+        file_id,
         file_line,
         coalesce(raw_line, to_json(struct_pack(
             customer_ref, email, phone, loyalty_id, segment, signup_date, country
@@ -28,7 +29,7 @@ renamed as (
 
 final as (
     select
-        file_name,
+        file_id,
         file_line,
         raw_record,
         case
@@ -44,7 +45,12 @@ final as (
         identifiers,
         json_object('segment', segment, 'signup_date', signup_date, 'country', country) as attributes,
         NULL::DOUBLE as sentiment,
-        NULL::DOUBLE as value
+        NULL::DOUBLE as value,
+        NULL::DOUBLE as csat,
+        NULL::VARCHAR as outcome,
+        NULL::VARCHAR as error,
+        NULL::VARCHAR as os_name,
+        NULL::VARCHAR as device_type
     from renamed
 )
 

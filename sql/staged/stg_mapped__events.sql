@@ -1,5 +1,5 @@
 -- stg_mapped__events: one row per row of a source read through a column mapping (preset: mapped).
--- Reads src_raw, a view journeymine.load.stage builds over raw.<source> that renames the mapped
+-- Reads src_raw, a view journeymine.load.stage builds over the rows of one file that renames the mapped
 -- columns to the names below (unmapped identifiers are NULL) and packs the other columns
 -- into attributes.
 -- Parameters: $channel, $salt, $country_code, $time_format, $time_zone.
@@ -9,7 +9,7 @@ with source as (
 
 renamed as (
     select
-        file_name,
+        file_id,
         file_line,
         raw_record,
         load_error,
@@ -34,7 +34,7 @@ renamed as (
 
 final as (
     select
-        file_name,
+        file_id,
         file_line,
         raw_record,
         case
@@ -55,7 +55,12 @@ final as (
         identifiers,
         attributes,
         sentiment,
-        value
+        value,
+        jm_number(attributes ->> 'csat') as csat,
+        attributes ->> 'outcome' as outcome,
+        attributes ->> 'error' as error,
+        attributes ->> 'os_name' as os_name,
+        attributes ->> 'device_type' as device_type
     from renamed
 )
 

@@ -1,5 +1,6 @@
 -- stg_pos__transactions: one row per store transaction or visit (pos preset, docs/input-formats.md).
--- Reads src_raw (raw.<source> with the preset's columns as text). Each row is an event
+-- Reads src_raw (the rows of one file: file_id, file_name, file_line, raw_line, load_error and
+-- the preset's columns as text). Each row is an event
 -- `store: <kind>`; a row without a loyalty id cannot be tied to a person and is rejected.
 -- Parameters: $channel, $salt, $country_code, $time_format, $time_zone.
 with source as (
@@ -8,7 +9,7 @@ with source as (
 
 renamed as (
     select
-        file_name,
+        file_id,
         file_line,
         coalesce(raw_line, to_json(struct_pack(
             transaction_id, store_id, loyalty_id, occurred_at, kind, amount, order_ref
@@ -28,7 +29,7 @@ renamed as (
 
 final as (
     select
-        file_name,
+        file_id,
         file_line,
         raw_record,
         case
@@ -50,7 +51,12 @@ final as (
         identifiers,
         json_object('store_id', store_id, 'order_ref', order_ref) as attributes,
         NULL::DOUBLE as sentiment,
-        value
+        value,
+        NULL::DOUBLE as csat,
+        NULL::VARCHAR as outcome,
+        NULL::VARCHAR as error,
+        NULL::VARCHAR as os_name,
+        NULL::VARCHAR as device_type
     from renamed
 )
 

@@ -1,52 +1,48 @@
--- int_events_stitched_to_customers: one row per staged event, with its customer_id and its
--- place in the total order of all events (event_seq: occurred_at, then source order).
--- Reads staged.events and stitched.identity_map. An event belongs to the customer of its
--- strongest identifier that is not shared (a kiosk, a switchboard number); an event with only
--- shared identifiers belongs to the shared identifier's own pseudo-customer.
--- Parameters: $kind_priority (identifier kinds, strongest first).
-with events as (
+-- int_events_stitched_to_customers: one row per staged event of the run's sources, with its
+-- customer_id and its place in the total order of all events (event_seq: occurred_at, then
+-- source order: the source's place in the config, the file name, the line). Lean on purpose:
+-- only what sessions, journeys and mining read; the events output takes the rest from
+-- staged.events by event_key. Reads staged.events, meta.loaded_files and
+-- stitched.identity_sets_resolved. Parameters: $sources (the config's sources, in order).
+with files as (
     select
-        *,
-        row_number() over (order by occurred_at, source_rank, file_name, file_line) as event_seq
-    from staged.events
+        file_id,
+        list_position($sources, source) as source_rank,
+        row_number() over (partition by source order by file_name, file_id) as file_rank
+    from meta.loaded_files
+    where list_contains($sources, source)
 ),
 
-event_identifiers as (
-    select event_seq, unnest(identifiers, recursive := true)
-    from events
-),
-
-candidates as (
+ordered as (
     select
-        event_identifiers.event_seq,
-        identity_map.customer_id,
+        events.event_key,
         row_number() over (
-            partition by event_identifiers.event_seq
-            order by identity_map.is_shared, list_position($kind_priority, event_identifiers.kind), identity_map.identifier
-        ) as preference
-    from event_identifiers
-    join stitched.identity_map as identity_map
-        on identity_map.identifier = event_identifiers.kind || ':' || event_identifiers.id
+            order by events.occurred_at, files.source_rank, files.file_rank, events.file_line
+        ) as event_seq
+    from staged.events as events
+    join files using (file_id)
 ),
 
 final as (
     select
-        events.event_id,
-        events.source,
-        candidates.customer_id,
+        events.event_key,
+        resolved.customer_id,
+        resolved.customer_no,
         events.channel,
         events.activity,
         events.occurred_at,
         events.ended_at,
-        events.attributes,
         events.sentiment,
         events.value,
-        events.event_seq,
-        events.source_rank,
-        events.file_name,
-        events.file_line
-    from events
-    join candidates on candidates.event_seq = events.event_seq and candidates.preference = 1
+        events.csat,
+        events.outcome,
+        events.error,
+        events.os_name,
+        events.device_type,
+        ordered.event_seq
+    from staged.events as events
+    join ordered using (event_key)
+    join stitched.identity_sets_resolved as resolved using (identity_key)
 )
 
 select * from final

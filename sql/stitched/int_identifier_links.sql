@@ -1,16 +1,11 @@
 -- int_identifier_links: one row per distinct pair of identifiers seen on the same record,
--- i.e. one edge of the identity graph. Reads staged.events and staged.identity_records.
--- A record links each of its identifiers to its first (strongest) one; a star per record
--- gives the same connected components as a clique, with far fewer edges.
-with records as (
-    select identifiers from staged.events where len(identifiers) > 1
-    union all
-    select identifiers from staged.identity_records where len(identifiers) > 1
-),
-
-keyed as (
-    select distinct list_transform(identifiers, lambda i: i.kind || ':' || i.id) as identifier_keys
-    from records
+-- i.e. one edge of the identity graph, as node numbers. Reads stitched.identity_sets and
+-- stitched.identifiers. A record links each of its identifiers to its first (strongest)
+-- one; a star per record gives the same connected components as a clique, with far fewer edges.
+with keyed as (
+    select list_transform(identifiers, lambda i: i.kind || ':' || i.id) as identifier_keys
+    from stitched.identity_sets
+    where len(identifiers) > 1
 ),
 
 pairs as (
@@ -20,11 +15,12 @@ pairs as (
 
 final as (
     select distinct
-        least(identifier_a, identifier_b) as identifier_a,
-        greatest(identifier_a, identifier_b) as identifier_b
+        least(a.node, b.node) as node_a,
+        greatest(a.node, b.node) as node_b
     from pairs
-    where identifier_a <> identifier_b
+    join stitched.identifiers as a on a.identifier = pairs.identifier_a
+    join stitched.identifiers as b on b.identifier = pairs.identifier_b
+    where a.node <> b.node
 )
 
 select * from final
-order by identifier_a, identifier_b

@@ -1,24 +1,28 @@
 -- int_identity_map: one row per identifier seen anywhere, with the customer it belongs to.
--- Reads staged.events, staged.identity_records and stitched.graph_identities (the identity
--- graph's components from journeymine.identity.stitch). An identifier never linked to another is a
--- customer of its own. customer_id = 'cu_' + md5 of the component's smallest identifier.
-with identifiers as (
-    select distinct i.kind, i.kind || ':' || i.id as identifier
-    from (
-        select unnest(identifiers) as i from staged.events
-        union all
-        select unnest(identifiers) as i from staged.identity_records
-    )
+-- Reads stitched.identifiers and stitched.graph_identities (node → component part and
+-- whether it is a shared identifier, from journeymine.identity.stitch). customer_id = 'cu_' +
+-- md5 of the smallest identifier of the identifier's part of its component; a shared
+-- identifier is a customer of its own, as is one never linked to another.
+with nodes as (
+    select identifiers.identifier, identifiers.kind, graph.part, graph.is_shared
+    from stitched.identifiers as identifiers
+    join stitched.graph_identities as graph using (node)
+),
+
+parts as (
+    select part, 'cu_' || left(md5(min(identifier)), 16) as customer_id
+    from nodes
+    group by part
 ),
 
 final as (
     select
-        identifiers.identifier,
-        identifiers.kind,
-        coalesce(graph.customer_id, 'cu_' || left(md5(identifiers.identifier), 16)) as customer_id,
-        coalesce(graph.is_shared, false) as is_shared
-    from identifiers
-    left join stitched.graph_identities as graph using (identifier)
+        nodes.identifier,
+        nodes.kind,
+        parts.customer_id,
+        nodes.is_shared
+    from nodes
+    join parts using (part)
 )
 
 select * from final

@@ -15,12 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from journeymine.errors import JourneymineError
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
-SCHEMAS = ("raw", "staged", "stitched", "journeys", "marts", "meta")
+# Kept in the database file between runs: what was read (staged), who is who (identity: the
+# identity map of the last run, to compare the next one with) and the registry (meta).
+SCHEMAS = ("staged", "identity", "meta")
+# Rebuilt by every run: in-memory databases attached under these names for the run's
+# connection, so `journeys.steps` reads as before, but millions of intermediate rows are not
+# written to disk (DuckDB spills them to temp_directory beyond the memory limit).
+RUN_LAYERS = ("stitched", "journeys", "marts")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -64,6 +72,14 @@ class Warehouse:
             self.con.execute(f"SET temp_directory = '{_sql_string(str(spill))}'")
         for schema in SCHEMAS:
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+        # a working database of an older journeymine holds these layers as schemas of its file
+        for (schema,) in self.con.execute(
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database() "
+            "AND list_contains(['raw', 'stitched', 'journeys', 'marts'], schema_name)"
+        ).fetchall():
+            self.con.execute(f"DROP SCHEMA {quote_ident(schema)} CASCADE")
+        for layer in RUN_LAYERS:
+            self.con.execute(f"ATTACH ':memory:' AS {quote_ident(layer)}")
         self.con.execute(model_sql("macros"))
 
     def close(self) -> None:
@@ -94,6 +110,26 @@ class Warehouse:
         """Run a query and return a pandas DataFrame."""
         return self.con.execute(sql, _bind(sql, params)).df()
 
+    def arrays(self, model: str, params: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+        """Run the model `model` and return its columns as numpy arrays, for the passes that
+        walk sorted rows as arrays (journeymine.journeys.timeline). A column holding NULLs is a
+        masked array; `floats` reads one as floats with NULL as NaN."""
+        sql = model_sql(model)
+        return dict(self.con.execute(sql, _bind(sql, params)).fetchnumpy())
+
+    def create_from_arrays(self, table: str, columns: Mapping[str, Any]) -> int:
+        """Create (or replace) `table` ('schema.name') from columns (numpy or Arrow arrays of one
+        length); returns its row count."""
+        schema, name = table.split(".", 1)
+        frame = pa.table(dict(columns))
+        self.con.register("_jm_arrays", frame)
+        try:
+            self._drop_if_kind(schema, name, "VIEW")
+            self.execute(f"CREATE OR REPLACE TABLE {table_name(schema, name)} AS SELECT * FROM _jm_arrays")
+        finally:
+            self.con.unregister("_jm_arrays")
+        return frame.num_rows
+
     def select(self, model: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """Run the model `model` and return its rows as a DataFrame (for small results)."""
         return self.df(model_sql(model), params)
@@ -117,13 +153,12 @@ class Warehouse:
         self.execute(f"CREATE OR REPLACE VIEW {table_name(schema, name)} AS {model_sql(model)}")
 
     def _drop_if_kind(self, schema: str, name: str, kind: str) -> None:
-        """Drop `schema.name` if it is a `kind` ('VIEW' or 'BASE TABLE'): a working database kept
-        between runs may hold a model as a view that is now built as a table, or the reverse,
-        and CREATE OR REPLACE does not replace one kind with the other."""
+        """Drop `schema.name` if it is a `kind` ('VIEW' or 'BASE TABLE'): a model may be built as a
+        view in one place and as a table in another, and CREATE OR REPLACE does not replace one
+        kind with the other."""
         found = self.scalar(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = $schema AND table_name = $name AND table_type = $kind",
-            {"schema": schema, "name": name, "kind": kind},
+            f"SELECT count(*) FROM information_schema.tables WHERE {_located()} AND table_type = $kind",
+            {**_location(schema, name), "kind": kind},
         )
         if found:
             self.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {table_name(schema, name)}")
@@ -143,10 +178,7 @@ class Warehouse:
 
     def table_exists(self, schema: str, name: str) -> bool:
         return bool(
-            self.scalar(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = $schema AND table_name = $name",
-                {"schema": schema, "name": name},
-            )
+            self.scalar(f"SELECT count(*) FROM information_schema.tables WHERE {_located()}", _location(schema, name))
         )
 
     def require_tables(self, tables: Sequence[tuple[str, str]], what: str, build_first: str) -> None:
@@ -161,9 +193,8 @@ class Warehouse:
     def columns(self, schema: str, name: str) -> list[str]:
         """Column names of a table, in order."""
         rows = self.rows(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = $schema AND table_name = $name ORDER BY ordinal_position",
-            {"schema": schema, "name": name},
+            f"SELECT column_name FROM information_schema.columns WHERE {_located()} ORDER BY ordinal_position",
+            _location(schema, name),
         )
         return [r[0] for r in rows]
 
@@ -175,6 +206,23 @@ class Warehouse:
             yield
         finally:
             self.execute(f"DROP VIEW IF EXISTS {quote_ident(name)}")
+
+
+def _location(schema: str, name: str) -> dict[str, str]:
+    """Where information_schema finds `schema.name`: a run layer is a catalog of its own."""
+    if schema in RUN_LAYERS:
+        return {"catalog": schema, "schema": "main", "name": name}
+    return {"catalog": "", "schema": schema, "name": name}
+
+
+def _located() -> str:
+    return ("table_name = $name AND table_schema = $schema "
+            "AND (table_catalog = $catalog OR ($catalog = '' AND table_catalog = current_database()))")
+
+
+def floats(values: np.ndarray) -> np.ndarray:
+    """A numeric column as floats, NULL (a masked entry) as NaN."""
+    return np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
 
 
 def _bind(sql: str, params: Mapping[str, Any] | None) -> dict[str, Any]:

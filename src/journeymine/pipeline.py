@@ -1,17 +1,20 @@
-"""The steps of a run, as plain functions over a `Config`.
+"""The steps of a run, as plain functions over the run's warehouse and its `Config`.
 
-Each step opens the working DuckDB file, reads the layer above and writes the layer below,
-and returns a `StepResult` (what it did, how long it took). The Prefect flow in
-`pipelines/` only wires these together; nothing here imports Prefect.
+A run opens the working database once (`open_warehouse`) and every step uses that
+connection: it reads the layer above and writes the layer below, and returns a `StepResult`
+(what it did, how long it took). The layers a run rebuilds (stitched, journeys, marts) live
+in memory for the run's length; what it keeps (staged, meta) is in the file. The Prefect flow
+in `pipelines/` only wires these together; nothing here imports Prefect.
 
-    start_run → load_source (per source) → stitch → split_sessions → build_journeys
-              → mine_journeys → publish_outputs
+    start_run → load_source (per source) → stitch → build_journeys → mine_journeys
+              → publish_outputs
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,22 +31,22 @@ from journeymine.insights.drivers import find_drivers
 from journeymine.insights.emotion import build_emotion_curve
 from journeymine.insights.friction import find_friction
 from journeymine.insights.funnel import build_dropoff_paths, build_funnel, choose_stages, create_empty_funnel
-from journeymine.journeys.journeys import build_journeys_mart, group_into_journeys
-from journeymine.journeys.labels import build_steps, label_activities, label_journey_map
-from journeymine.journeys.sessions import split_sessions as split_into_sessions
-from journeymine.load.ingest import create_meta_tables
-from journeymine.load.ingest import load_source as ingest_source
-from journeymine.load.stage import create_staged_tables, stage_source
+from journeymine.journeys.journeys import build_journeys_mart
+from journeymine.journeys.labels import (
+    build_journey_keys, finish_steps, label_activities, label_journey_map, prepare_labels,
+)
+from journeymine.journeys.partitions import (
+    PartitionJob, build_partition, merge_partitions, run_partition, split_into_partitions,
+)
+from journeymine.load.source import forget_other_sources, prepare_working_database
+from journeymine.load.source import load_source as load_one_source
 from journeymine.mining.conformance import check_conformance
 from journeymine.mining.variants import build_process_marts, discover_model
-from journeymine.outputs.export import export_ocel, export_xes
+from journeymine.outputs.export import export_run
 from journeymine.outputs.publish import build_manifest, publish_manifest, write_outputs
 from journeymine.outputs.report.data import write_run_report
 
 log = logging.getLogger(__name__)
-
-XES_FILE = "journeys.xes.gz"
-OCEL_FILE = "journeys.ocel.json.gz"
 
 
 @dataclass(frozen=True)
@@ -83,24 +86,24 @@ def _timed(step: str, details: dict[str, Any]) -> Iterator[list[StepResult]]:
     log.info("%s done in %.1f s", step, out[0].seconds)
 
 
-def start_run(config: Config) -> Run:
-    """Create the run id and fresh staged tables (the staged layer is rebuilt from raw each run)."""
+def start_run(wh: Warehouse, config: Config) -> Run:
+    """Create the run id; prepare the working database (the staged layer is kept between runs,
+    but for sources no longer in the config)."""
     now = datetime.now(UTC)
     run = Run(run_id=now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3), started_at=now.isoformat())
-    with open_warehouse(config) as wh:
-        create_meta_tables(wh)
-        create_staged_tables(wh)
+    prepare_working_database(wh)
+    forget_other_sources(wh, config.source_names)
     log.info("run %s: %d sources, working database %s", run.run_id, len(config.sources), config.database)
     return run
 
 
-def load_source(config: Config, source_name: str, run: Run) -> StepResult:
-    """Ingest the source's new files into raw.<source>, then stage all its rows."""
+def load_source(wh: Warehouse, config: Config, source_name: str, run: Run) -> StepResult:
+    """Read and stage the source's new files; count all its rows (read = accepted + rejected)."""
     source = config.source(source_name)
     details: dict[str, Any] = {"source": source.name, "preset": source.preset}
-    with _timed(f"load_source:{source.name}", details) as result, open_warehouse(config) as wh:
-        loaded = ingest_source(wh, source, run_id=run.run_id)
-        counts = stage_source(wh, source, config.identity, source_rank=config.source_names.index(source.name))
+    with _timed(f"load_source:{source.name}", details) as result:
+        loaded = load_one_source(wh, source, config.identity, run_id=run.run_id)
+        counts = loaded.counts
         details |= {
             "n_files": len(loaded.files),
             "n_files_loaded": loaded.n_files_loaded,
@@ -120,11 +123,11 @@ def load_source(config: Config, source_name: str, run: Run) -> StepResult:
     return result[0]
 
 
-def stitch(config: Config) -> StepResult:
+def stitch(wh: Warehouse, config: Config) -> StepResult:
     """Identity graph → one customer_id per person → stitched.events."""
     details: dict[str, Any] = {}
-    with _timed("stitch", details) as result, open_warehouse(config) as wh:
-        details |= asdict(stitch_identities(wh, config.identity))
+    with _timed("stitch", details) as result:
+        details |= asdict(stitch_identities(wh, config.identity, config.source_names))
         log.info(
             "stitched %d identifiers into %d customers; %d implausible components split (%d shared identifiers)",
             details["n_identifiers"], details["n_customers"], details["n_components_split"],
@@ -133,39 +136,67 @@ def stitch(config: Config) -> StepResult:
     return result[0]
 
 
-def split_sessions(config: Config) -> StepResult:
-    """Sessions per customer and channel, by the channel's inactivity timeout."""
-    details: dict[str, Any] = {}
-    with _timed("split_sessions", details) as result, open_warehouse(config) as wh:
-        details |= split_into_sessions(wh, config.sessions)
-    return result[0]
+def build_journeys(wh: Warehouse, config: Config, n_partitions: int | None = None) -> StepResult:
+    """Sessions and journeys (cases) across channels, their steps after label hygiene, and the
+    sessions and journeys marts (the events output is read from the journeys when published).
+
+    With more than one partition (`n_partitions`, else the config's `partitions`) the customers
+    are split by a hash of customer_id and each part is built on its own, one after another
+    here; the Prefect flow can run the parts on Dask instead (prepare_journeys, run_partition
+    on each job, finish_journeys)."""
+    started = time.perf_counter()
+    jobs = prepare_journeys(wh, config, n_partitions)
+    counts = [run_partition(job) for job in jobs]
+    return finish_journeys(wh, config, jobs, counts, started=started)
 
 
-def build_journeys(config: Config) -> StepResult:
-    """Journeys (cases) across channels, their steps after label hygiene, and the events,
-    sessions and journeys outputs."""
+def prepare_journeys(wh: Warehouse, config: Config, n_partitions: int | None = None) -> list[PartitionJob]:
+    """Label hygiene for all events, then, with more than one partition, the split: one job per
+    partition (none when the journeys are built in this warehouse)."""
+    rare = prepare_labels(wh, config.labels, config.journeys.goal_activities, events_table="stitched.events")
+    wh.execute("CREATE OR REPLACE TABLE journeys.rare_labels AS SELECT unnest($rare::VARCHAR[]) AS label",
+               {"rare": list(rare)})
+    n = n_partitions or config.partitions
+    if n <= 1:
+        return []
+    return split_into_partitions(
+        wh, config.database.with_suffix(".partitions"), n, sessions=config.sessions, journeys=config.journeys,
+        collapse_repeats=config.labels.collapse_repeats, memory_limit=config.memory_limit, threads=config.threads,
+    )
+
+
+def finish_journeys(wh: Warehouse, config: Config, jobs: list[PartitionJob], counts: list[dict[str, int]], *,
+                    started: float | None = None) -> StepResult:
+    """The partitions' tables put together (or the journeys built here when there are none),
+    then journey keys, steps, transitions, and the sessions and journeys marts."""
+    started = time.perf_counter() if started is None else started
     goals = config.journeys.goal_activities
-    details: dict[str, Any] = {}
-    with _timed("build_journeys", details) as result, open_warehouse(config) as wh:
-        group_into_journeys(wh, config.journeys)
-        details["labels"] = build_steps(wh, config.labels, goals).to_dict()
-        wh.build("journeys.transitions", "journeys/int_journey_transitions")
-        details["n_events"] = wh.build("marts.events", "marts/events")
-        details["n_sessions"] = wh.build("marts.sessions", "marts/sessions")
-        details["n_journeys"] = build_journeys_mart(
-            wh, goals, config.journeys.window_days, labels=config.labels
-        )
-        details["outcomes"] = dict(wh.rows("SELECT outcome, count(*) FROM marts.journeys GROUP BY outcome ORDER BY outcome"))
-    return result[0]
+    details: dict[str, Any] = {"n_partitions": max(len(jobs), 1)}
+    if jobs:
+        merge_partitions(wh, jobs)
+        shutil.rmtree(config.database.with_suffix(".partitions"), ignore_errors=True)
+        details |= {key: sum(c[key] for c in counts) for key in ("n_events", "n_sessions", "n_journeys")}
+    else:
+        details |= build_partition(wh, config.sessions, config.journeys, collapse_repeats=config.labels.collapse_repeats)
+    build_journey_keys(wh)
+    rare = tuple(r[0] for r in wh.rows("SELECT label FROM journeys.rare_labels ORDER BY label"))
+    details["labels"] = finish_steps(wh, config.labels, rare).to_dict()
+    wh.build("journeys.transitions", "journeys/int_journey_transitions")
+    wh.build("marts.sessions", "marts/sessions")
+    build_journeys_mart(wh, goals, config.journeys.window_days, labels=config.labels)
+    details["outcomes"] = dict(wh.rows("SELECT outcome, count(*) FROM marts.journeys GROUP BY outcome ORDER BY outcome"))
+    result = StepResult("build_journeys", round(time.perf_counter() - started, 3), details)
+    log.info("build_journeys done in %.1f s", result.seconds)
+    return result
 
 
-def mine_journeys(config: Config) -> StepResult:
+def mine_journeys(wh: Warehouse, config: Config) -> StepResult:
     """Variants, the journey graph (networkx), drop-offs, customers, friction findings and their
     drivers, conformance to the designed journey map, the funnel and the paths around
     drop-offs, the emotion curve, the changes since the previous run, and the discovered
     process model (BPMN, PNML)."""
     details: dict[str, Any] = {}
-    with _timed("mine_journeys", details) as result, open_warehouse(config) as wh:
+    with _timed("mine_journeys", details) as result:
         details |= build_process_marts(wh)
         details["n_customers"] = wh.build("marts.customers", "marts/customers")
         build_journey_attributes(wh)
@@ -206,22 +237,18 @@ def build_run_funnel(wh: Warehouse, config: Config, journey_map: JourneyMapConfi
             "window_hours": config.funnel.window_hours, "n_rows": n_rows}
 
 
-def publish_outputs(config: Config, run: Run, steps: list[StepResult]) -> dict[str, Any]:
+def publish_outputs(wh: Warehouse, config: Config, run: Run, steps: list[StepResult]) -> dict[str, Any]:
     """Write the Parquet outputs, the XES / OCEL exports, analytics.duckdb, the run manifest
     and friction_report.html; return the manifest."""
     started = time.perf_counter()
-    with open_warehouse(config) as wh:
-        counts = write_outputs(wh, config.output_dir)
-        if config.exports.xes:
-            counts["xes_events"] = export_xes(wh, config.output_dir / XES_FILE)
-        if config.exports.ocel:
-            ocel = export_ocel(wh, config.output_dir / OCEL_FILE)
-            counts |= {"ocel_events": ocel["events"], "ocel_objects": ocel["objects"]}
-        done = [asdict(s) for s in steps]
-        done.append({"step": "publish_outputs", "seconds": round(time.perf_counter() - started, 3), "details": {}})
-        manifest = build_manifest(config, run.run_id, run.started_at, done, counts, alerts=alerts(wh))
-        publish_manifest(wh, manifest, config.output_dir)
-        write_run_report(wh, manifest, config.output_dir)
+    counts = write_outputs(wh, config.output_dir)
+    if config.exports.xes or config.exports.ocel:
+        counts |= export_run(config.output_dir, xes=config.exports.xes, ocel=config.exports.ocel)
+    done = [asdict(s) for s in steps]
+    done.append({"step": "publish_outputs", "seconds": round(time.perf_counter() - started, 3), "details": {}})
+    manifest = build_manifest(config, run.run_id, run.started_at, done, counts, alerts=alerts(wh))
+    publish_manifest(wh, manifest, config.output_dir)
+    write_run_report(wh, manifest, config.output_dir)
     log.info("run %s: outputs written to %s", run.run_id, config.output_dir)
     return manifest
 
@@ -229,7 +256,8 @@ def publish_outputs(config: Config, run: Run, steps: list[StepResult]) -> dict[s
 def run_in_process(config: Config) -> dict[str, Any]:
     """The steps of the Prefect flow (pipelines/journeymine_flow.py), one after another in this
     process, without Prefect: for tests, benchmarks and notebooks. Returns the run manifest."""
-    run = start_run(config)
-    steps = [load_source(config, name, run) for name in config.source_names]
-    steps += [stitch(config), split_sessions(config), build_journeys(config), mine_journeys(config)]
-    return publish_outputs(config, run, steps)
+    with open_warehouse(config) as wh:
+        run = start_run(wh, config)
+        steps = [load_source(wh, config, name, run) for name in config.source_names]
+        steps += [stitch(wh, config), build_journeys(wh, config), mine_journeys(wh, config)]
+        return publish_outputs(wh, config, run, steps)

@@ -96,7 +96,7 @@ def test_kiosk_does_not_merge_customers(sample_run: dict) -> None:
     con = duckdb.connect(str(sample_run["database"]), read_only=True)
     try:
         most_refs = con.execute(
-            "SELECT max(n) FROM (SELECT count(*) AS n FROM stitched.identity_map "
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM identity.identity_map "
             "WHERE kind = 'customer_ref' GROUP BY customer_id)"
         ).fetchall()[0][0]
     finally:
@@ -209,10 +209,16 @@ def test_process_model_is_written_with_its_coverage(sample_run: dict) -> None:
         ET.parse(sample_run["out"] / name)
 
 
-def test_xes_and_ocel_exports_open_in_pm4py(sample_run: dict) -> None:
-    """pm4py reads journeys.xes.gz with one trace per journey and every event, and the OCEL 2.0
-    file with every event and its customers."""
+def test_xes_and_ocel_exports_open_in_pm4py(sample_run: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    """`journeymine export` writes the run's journeys as XES and OCEL 2.0 on demand: pm4py reads
+    journeys.xes.gz with one trace per journey and every event, and the OCEL 2.0 file with every
+    event and its customers."""
+    from journeymine.cli import main
     from journeymine.mining.pm4py_lazy import import_pm4py
+
+    assert not (sample_run["out"] / "journeys.xes.gz").exists()  # exports are off in the sample config
+    assert main(["export", "--out", str(sample_run["out"])]) == 0
+    assert "journeys.xes.gz" in capsys.readouterr().out
 
     pm4py = import_pm4py()
     (n_events,), (n_journeys,), (n_customers,) = (

@@ -4,7 +4,6 @@ marts.journeys, ...)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,11 +14,14 @@ from journeymine.db import Warehouse
 from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_steps
 
 EVENTS_IN_JOURNEYS = {
-    "event_id": "VARCHAR", "customer_id": "VARCHAR", "session_id": "VARCHAR", "journey_id": "VARCHAR",
+    "event_id": "VARCHAR", "journey_key": "UBIGINT", "customer_id": "VARCHAR", "session_id": "VARCHAR", "journey_id": "VARCHAR",
     "step_number": "BIGINT", "channel": "VARCHAR", "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ",
     "ended_at": "TIMESTAMPTZ", "sentiment": "DOUBLE", "value": "DOUBLE", "event_seq": "BIGINT",
-    "source": "VARCHAR", "attributes": "JSON",
+    "source": "VARCHAR", "csat": "DOUBLE", "outcome": "VARCHAR", "error": "VARCHAR", "os_name": "VARCHAR",
+    "device_type": "VARCHAR",
 }
+# the event attributes the journeys layer carries as columns (the rest stays in staged.events)
+TYPED_ATTRIBUTES = ("csat", "outcome", "error", "os_name", "device_type")
 JOURNEYS = {
     "customer_id": "VARCHAR", "journey_id": "VARCHAR", "started_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ",
     "duration_seconds": "DOUBLE", "n_steps": "BIGINT", "channels": "VARCHAR[]", "path": "VARCHAR[]",
@@ -66,9 +68,9 @@ def given_journeys(make_table, warehouse: Warehouse):
             attributes = j.attributes or [None] * len(j.steps)
             for n, ((channel, activity), at) in enumerate(zip(touchpoints, times, strict=True), start=1):
                 seq += 1
-                events.append((f"{j.journey_id}-e{n}", customer, f"s-{j.journey_id}", j.journey_id, n,
-                               channel, activity, at, None, sentiments[n - 1], None, seq, channel,
-                               json.dumps(attributes[n - 1]) if attributes[n - 1] is not None else None))
+                typed = [(attributes[n - 1] or {}).get(name) for name in TYPED_ATTRIBUTES]
+                events.append((f"{j.journey_id}-e{n}", None, customer, f"s-{j.journey_id}", j.journey_id, n,
+                               channel, activity, at, None, sentiments[n - 1], None, seq, channel, *typed))
             (first_channel, first_activity), (last_channel, last_activity) = touchpoints[0], touchpoints[-1]
             abandoned = j.outcome == "abandoned"
             rows.append((customer, j.journey_id, times[0], times[-1],

@@ -148,7 +148,6 @@ def test_events_collapsed_into_one_step_take_its_stage(warehouse: Warehouse, giv
         J("j1", "open", ["web:/product/1", "web:/product/2", "call_center:call: returns"],
           sentiments=[None, None, -0.6], attributes=[{"csat": 5}, {"csat": 4}, None]),
     ])
-    warehouse.execute("DROP VIEW journeys.events_labelled")  # label hygiene off made it a view
     build_steps(warehouse, LabelConfig(template_urls=True, collapse_repeats=True))
     stages = (JourneyStage("browse", ("/product/{id}",)), JourneyStage("service", ("call: returns",)))
     build_curve(warehouse, stages, min_events=1)

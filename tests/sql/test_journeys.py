@@ -1,5 +1,5 @@
-"""sql/journeys/int_events_grouped_into_journeys.sql and sql/marts/journeys.sql: sessionized
-events in → journeys out."""
+"""Journeys (journeymine.journeys.journeys.place_in_journeys) and sql/marts/journeys.sql:
+stitched events in → journeys out."""
 
 from __future__ import annotations
 
@@ -8,57 +8,62 @@ from typing import Any
 
 import pytest
 
+from journeymine.config import JourneyConfig, SessionConfig
 from journeymine.db import Warehouse
-from journeymine.journeys.journeys import build_journeys_mart
+from journeymine.journeys.journeys import build_journeys_mart, place_in_journeys
 from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_steps
 
-SESSIONIZED_EVENTS = {
-    "event_id": "VARCHAR", "source": "VARCHAR", "customer_id": "VARCHAR", "channel": "VARCHAR",
-    "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "attributes": "JSON",
-    "sentiment": "DOUBLE", "value": "DOUBLE", "event_seq": "BIGINT", "source_rank": "INTEGER",
-    "file_name": "VARCHAR", "file_line": "BIGINT", "session_id": "VARCHAR",
+STITCHED_EVENTS = {
+    "event_key": "BIGINT", "customer_id": "VARCHAR", "customer_no": "INTEGER", "channel": "VARCHAR",
+    "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "sentiment": "DOUBLE",
+    "value": "DOUBLE", "csat": "DOUBLE", "outcome": "VARCHAR", "error": "VARCHAR", "os_name": "VARCHAR",
+    "device_type": "VARCHAR", "event_seq": "BIGINT",
 }
 GOALS = ["Order Completed", "store: purchase"]
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def ev(event_id: str, customer: str, activity: str, at: timedelta, *, channel: str = "web",
-       ended: timedelta | None = None, seq: int | None = None, session: str | None = None,
-       value: float | None = None) -> dict[str, Any]:
-    """One sessionized event, `at` (and `ended`) counted from T0."""
+       ended: timedelta | None = None, seq: int | None = None, value: float | None = None) -> dict[str, Any]:
+    """One stitched event, `at` (and `ended`) counted from T0."""
     return {"event_id": event_id, "customer_id": customer, "activity": activity, "occurred_at": T0 + at,
             "channel": channel, "ended_at": None if ended is None else T0 + ended, "event_seq": seq,
-            "session_id": session, "value": value}
+            "value": value}
 
 
 @pytest.fixture
-def sessionized(make_table):
-    """sessionized(events): journeys.events_sessionized from ev(...) rows; event_seq defaults to
-    the row's place in the list, session_id to one session per event."""
+def stitched(make_table):
+    """stitched(events): stitched.events from ev(...) rows; event_seq defaults to the row's place
+    in the list, and journeys.event_ids maps each event's key back to its event_id."""
 
     def make(events: list[dict[str, Any]]) -> None:
-        rows = []
+        rows, ids = [], []
+        customers = sorted({e["customer_id"] for e in events})
         for position, e in enumerate(events, start=1):
-            session = e["session_id"] or f"{e['customer_id']}-{e['channel']}-{e['event_id']}"
-            rows.append((e["event_id"], "src", e["customer_id"], e["channel"], e["activity"], e["occurred_at"],
-                         e["ended_at"], "{}", None, e["value"], e["event_seq"] or position, 0, "f", position, session))
-        make_table("journeys.events_sessionized", SESSIONIZED_EVENTS, rows)
+            rows.append((position, e["customer_id"], customers.index(e["customer_id"]) + 1, e["channel"],
+                         e["activity"], e["occurred_at"], e["ended_at"], None, e["value"], None, None, None, None,
+                         None, e["event_seq"] or position))
+            ids.append((position, e["event_id"]))
+        make_table("stitched.events", STITCHED_EVENTS, rows)
+        make_table("journeys.event_ids", {"event_key": "BIGINT", "event_id": "VARCHAR"}, ids)
 
     return make
 
 
 def build(wh: Warehouse, goals: list[str] = GOALS, window_days: int = 14) -> None:
-    """Group into journeys, number the steps (label hygiene off) and build marts.journeys, as
-    pipeline.build_journeys does."""
-    params = {"goal_activities": goals, "window_days": window_days}
-    wh.build("journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys", params)
+    """Place the events in sessions and journeys, number the steps (label hygiene off) and build
+    marts.journeys, as pipeline.build_journeys does."""
+    place_in_journeys(wh, SessionConfig(), JourneyConfig(goal_activities=tuple(goals), window_days=window_days))
     build_steps(wh, NO_LABEL_HYGIENE, goals)
     build_journeys_mart(wh, goals, window_days)
 
 
 def steps(wh: Warehouse) -> dict[str, tuple[str, int]]:
     """event_id → (journey_id, step_number)."""
-    return {r[0]: (r[1], r[2]) for r in wh.rows("SELECT event_id, journey_id, step_number FROM journeys.events_in_journeys")}
+    return {r[0]: (r[1], r[2]) for r in wh.rows(
+        "SELECT ids.event_id, events.journey_id, events.step_number FROM journeys.events_in_journeys AS events "
+        "JOIN journeys.event_ids AS ids USING (event_key)"
+    )}
 
 
 def journeys(wh: Warehouse, *columns: str) -> dict[str, tuple]:
@@ -71,9 +76,9 @@ MIN = timedelta(minutes=1)
 DAY = timedelta(days=1)
 
 
-def test_a_goal_activity_ends_the_journey(warehouse: Warehouse, sessionized) -> None:
+def test_a_goal_activity_ends_the_journey(warehouse: Warehouse, stitched) -> None:
     """The event after a goal activity starts a new journey, even minutes later."""
-    sessionized([
+    stitched([
         ev("e1", "c1", "Home", 0 * MIN), ev("e2", "c1", "Cart", 2 * MIN),
         ev("e3", "c1", "Order Completed", 5 * MIN), ev("e4", "c1", "Home", 7 * MIN),
     ])
@@ -85,17 +90,17 @@ def test_a_goal_activity_ends_the_journey(warehouse: Warehouse, sessionized) -> 
     }
 
 
-def test_without_goal_activities_nothing_ends_a_journey_but_time(warehouse: Warehouse, sessionized) -> None:
+def test_without_goal_activities_nothing_ends_a_journey_but_time(warehouse: Warehouse, stitched) -> None:
     """With no goals configured, an 'Order Completed' is a step like any other, and no journey converts."""
-    sessionized([ev("e1", "c1", "Order Completed", 0 * MIN), ev("e2", "c1", "Home", 7 * MIN)])
+    stitched([ev("e1", "c1", "Order Completed", 0 * MIN), ev("e2", "c1", "Home", 7 * MIN)])
     build(warehouse, goals=[])
     assert steps(warehouse) == {"e1": ("c1-j1", 1), "e2": ("c1-j1", 2)}
     assert journeys(warehouse, "outcome") == {"c1-j1": ("open",)}
 
 
-def test_a_gap_longer_than_the_window_starts_a_new_journey(warehouse: Warehouse, sessionized) -> None:
+def test_a_gap_longer_than_the_window_starts_a_new_journey(warehouse: Warehouse, stitched) -> None:
     """With a 14-day window, a gap of exactly 14 days continues the journey, 14 days and 1 second does not."""
-    sessionized([
+    stitched([
         ev("e1", "c1", "Home", 0 * DAY),
         ev("e2", "c1", "Cart", 14 * DAY),
         ev("e3", "c1", "Home", 28 * DAY + timedelta(seconds=1)),
@@ -104,9 +109,9 @@ def test_a_gap_longer_than_the_window_starts_a_new_journey(warehouse: Warehouse,
     assert steps(warehouse) == {"e1": ("c1-j1", 1), "e2": ("c1-j1", 2), "e3": ("c1-j2", 1)}
 
 
-def test_the_window_counts_from_the_end_of_the_previous_event(warehouse: Warehouse, sessionized) -> None:
+def test_the_window_counts_from_the_end_of_the_previous_event(warehouse: Warehouse, stitched) -> None:
     """A long event (ended_at) keeps the journey alive until it ends."""
-    sessionized([
+    stitched([
         ev("k1", "c1", "call: refund", 0 * DAY, channel="call_center", ended=3 * DAY),
         ev("e2", "c1", "Home", 16 * DAY),  # 16 days after the start, 13 after the end
     ])
@@ -114,10 +119,10 @@ def test_the_window_counts_from_the_end_of_the_previous_event(warehouse: Warehou
     assert steps(warehouse)["e2"] == ("c1-j1", 2)
 
 
-def test_journeys_are_per_customer_and_span_channels(warehouse: Warehouse, sessionized) -> None:
+def test_journeys_are_per_customer_and_span_channels(warehouse: Warehouse, stitched) -> None:
     """Each customer has their own journeys; one journey strings together web, call and store steps,
     and lists its channels in the order they were first used."""
-    sessionized([
+    stitched([
         ev("a1", "c1", "Product", 0 * MIN),
         ev("b1", "c2", "Home", 1 * MIN),
         ev("a2", "c1", "call: stock", 30 * MIN, channel="call_center"),
@@ -133,9 +138,9 @@ def test_journeys_are_per_customer_and_span_channels(warehouse: Warehouse, sessi
     }
 
 
-def test_simultaneous_steps_are_ordered_by_event_seq(warehouse: Warehouse, sessionized) -> None:
+def test_simultaneous_steps_are_ordered_by_event_seq(warehouse: Warehouse, stitched) -> None:
     """Two events at the same instant take the order of event_seq: it decides step numbers and the path."""
-    sessionized([
+    stitched([
         ev("x", "c1", "Cart", 0 * MIN, seq=2),
         ev("y", "c1", "Product", 0 * MIN, seq=1),
         ev("z", "c1", "Shipping", 1 * MIN, seq=3),
@@ -145,9 +150,9 @@ def test_simultaneous_steps_are_ordered_by_event_seq(warehouse: Warehouse, sessi
     assert journeys(warehouse, "path") == {"c1-j1": (["Product", "Cart", "Shipping"],)}
 
 
-def test_a_goal_tied_in_time_ends_the_journey_only_after_it_in_event_seq(warehouse: Warehouse, sessionized) -> None:
+def test_a_goal_tied_in_time_ends_the_journey_only_after_it_in_event_seq(warehouse: Warehouse, stitched) -> None:
     """At one instant, the step ordered after the goal (by event_seq) starts the next journey."""
-    sessionized([
+    stitched([
         ev("after", "c1", "Home", 0 * MIN, seq=2),
         ev("goal", "c1", "Order Completed", 0 * MIN, seq=1),
     ])
@@ -155,10 +160,10 @@ def test_a_goal_tied_in_time_ends_the_journey_only_after_it_in_event_seq(warehou
     assert steps(warehouse) == {"goal": ("c1-j1", 1), "after": ("c1-j2", 1)}
 
 
-def test_outcome_is_relative_to_the_end_of_the_data(warehouse: Warehouse, sessionized) -> None:
+def test_outcome_is_relative_to_the_end_of_the_data(warehouse: Warehouse, stitched) -> None:
     """A journey that reached a goal is converted; one silent for longer than the window before the
     last event of the data is abandoned; one still inside the window is open."""
-    sessionized([
+    stitched([
         ev("g1", "conv", "Order Completed", 0 * DAY),  # long ago, but converted
         ev("a1", "aban", "Home", 1 * DAY), ev("a2", "aban", "Cart", 1 * DAY + 5 * MIN),  # ~20 days before the end
         ev("o1", "open", "Cart", 7 * DAY),  # 14 days before the end: still inside the window
@@ -173,27 +178,27 @@ def test_outcome_is_relative_to_the_end_of_the_data(warehouse: Warehouse, sessio
     }
 
 
-def test_abandonment_waits_for_more_data(warehouse: Warehouse, sessionized) -> None:
+def test_abandonment_waits_for_more_data(warehouse: Warehouse, stitched) -> None:
     """The same journey is open while the data end is within the window, abandoned once it is past."""
     base = [ev("a1", "c1", "Cart", 0 * DAY)]
-    sessionized(base + [ev("z", "other", "Home", 10 * DAY)])
+    stitched(base + [ev("z", "other", "Home", 10 * DAY)])
     build(warehouse)
     assert journeys(warehouse, "outcome")["c1-j1"] == ("open",)
-    sessionized(base + [ev("z", "other", "Home", 15 * DAY)])
+    stitched(base + [ev("z", "other", "Home", 15 * DAY)])
     build(warehouse)
     assert journeys(warehouse, "outcome", "drop_off_activity")["c1-j1"] == ("abandoned", "Cart")
 
 
-def test_journey_times_steps_and_sessions(warehouse: Warehouse, sessionized) -> None:
+def test_journey_times_steps_and_sessions(warehouse: Warehouse, stitched) -> None:
     """A journey starts at its first event, ends at the latest end of its events, and counts its
-    steps and distinct sessions."""
-    sessionized([
-        ev("w1", "c1", "Home", 0 * MIN, session="s1"),
-        ev("w2", "c1", "Help", 5 * MIN, session="s1"),
-        ev("k1", "c1", "call: help", 10 * MIN, channel="call_center", ended=40 * MIN, session="s2"),
-        ev("w3", "c1", "Home", 20 * MIN, session="s3"),
+    steps and distinct sessions (two web visits 45 minutes apart, a call between them)."""
+    stitched([
+        ev("w1", "c1", "Home", 0 * MIN),
+        ev("w2", "c1", "Help", 5 * MIN),
+        ev("k1", "c1", "call: help", 10 * MIN, channel="call_center", ended=70 * MIN),
+        ev("w3", "c1", "Home", 50 * MIN),
     ])
     build(warehouse)
     got = journeys(warehouse, "started_at", "ended_at", "duration_seconds", "n_steps", "n_sessions",
                    "first_activity", "last_activity", "last_channel")
-    assert got == {"c1-j1": (T0, T0 + 40 * MIN, 2400.0, 4, 3, "Home", "Home", "web")}
+    assert got == {"c1-j1": (T0, T0 + 70 * MIN, 4200.0, 4, 3, "Home", "Home", "web")}

@@ -1,5 +1,5 @@
 """Label hygiene before mining: URL templating, rare labels grouped, repeats collapsed
-(sql/macros.sql jm_template_label, sql/journeys/int_events_labelled.sql, build_steps)."""
+(sql/macros.sql jm_template_label, sql/journeys/int_activity_touchpoints.sql, build_steps)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from journeymine.db import Warehouse
 from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_journey_keys, build_steps
 
 EVENTS = {
-    "journey_id": "VARCHAR", "customer_id": "VARCHAR", "session_id": "VARCHAR", "channel": "VARCHAR",
+    "journey_id": "VARCHAR", "journey_key": "UBIGINT", "customer_id": "VARCHAR", "session_id": "VARCHAR", "channel": "VARCHAR",
     "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "sentiment": "DOUBLE",
     "value": "DOUBLE", "event_seq": "BIGINT",
 }
@@ -21,7 +21,7 @@ EVENTS = {
 def given_events(make_table, events: list[tuple[str, str, str, int, float | None]]) -> None:
     """journeys.events_in_journeys from (journey, channel, activity, minute, value) rows, in order."""
     rows = [
-        (journey, f"cu-{journey}", f"s-{journey}", channel, activity, f"2026-03-02 10:{minute:02d}:00", None, None,
+        (journey, None, f"cu-{journey}", f"s-{journey}", channel, activity, f"2026-03-02 10:{minute:02d}:00", None, None,
          value, seq)
         for seq, (journey, channel, activity, minute, value) in enumerate(events, start=1)
     ]
@@ -55,11 +55,11 @@ def test_url_labels_become_templates(warehouse: Warehouse, label: str, template:
 
 
 def test_templating_makes_product_pages_one_activity(warehouse: Warehouse, make_table) -> None:
-    """/product/1 and /product/2 are one activity; raw_activity keeps each original label."""
+    """/product/1 and /product/2 are one activity; activity_touchpoints keeps each original label."""
     given_events(make_table, [("j1", "web", "/product/1", 0, None), ("j2", "web", "/product/2?x=1", 0, None)])
     build_steps(warehouse, LabelConfig(template_urls=True, collapse_repeats=False))
     assert [s["activity"] for s in steps(warehouse)] == ["/product/{id}", "/product/{id}"]
-    assert warehouse.rows("SELECT activity, raw_activity FROM journeys.events_labelled ORDER BY event_seq") == [
+    assert warehouse.rows("SELECT label, activity FROM journeys.activity_touchpoints ORDER BY activity") == [
         ("/product/{id}", "/product/1"), ("/product/{id}", "/product/2?x=1")]
 
 

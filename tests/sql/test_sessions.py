@@ -1,4 +1,5 @@
-"""sql/journeys/int_events_sessionized.sql (and the sessions mart): rows in → sessions out."""
+"""Sessions (journeymine.journeys.journeys.place_in_journeys and the sessions mart): stitched
+rows in → sessions out."""
 
 from __future__ import annotations
 
@@ -6,48 +7,51 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import pandas as pd
 import pytest
 
+from journeymine.config import JourneyConfig, SessionConfig
 from journeymine.db import Warehouse
+from journeymine.journeys.journeys import place_in_journeys
 
 STITCHED_EVENTS = {
-    "event_id": "VARCHAR", "source": "VARCHAR", "customer_id": "VARCHAR", "channel": "VARCHAR",
-    "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "attributes": "JSON",
-    "sentiment": "DOUBLE", "value": "DOUBLE", "event_seq": "BIGINT", "source_rank": "INTEGER",
-    "file_name": "VARCHAR", "file_line": "BIGINT",
+    "event_key": "BIGINT", "customer_id": "VARCHAR", "customer_no": "INTEGER", "channel": "VARCHAR",
+    "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "sentiment": "DOUBLE",
+    "value": "DOUBLE", "csat": "DOUBLE", "outcome": "VARCHAR", "error": "VARCHAR", "os_name": "VARCHAR",
+    "device_type": "VARCHAR", "event_seq": "BIGINT",
 }
 TIMEOUTS = {"web": 30, "app": 30, "call_center": 0, "store": 0}
 
 
 @pytest.fixture
-def stitched(make_table):
+def stitched(make_table, warehouse: Warehouse):
     """stitched(rows): stitched.events from (event_id, customer_id, channel, occurred_at[, ended_at[, event_seq]]).
 
-    event_seq defaults to the row's place in the list (1, 2, ...)."""
+    event_seq defaults to the row's place in the list (1, 2, ...); the event's key is its place
+    in the list, and the table `event_ids` maps it back to the event_id."""
 
     def make(rows: Sequence[tuple[Any, ...]]) -> None:
-        full = []
+        full, ids = [], []
+        customers = sorted({row[1] for row in rows})
         for position, row in enumerate(rows, start=1):
             event_id, customer, channel, occurred_at, *rest = row
             ended_at = rest[0] if rest else None
             event_seq = rest[1] if len(rest) > 1 else position
-            full.append((event_id, "src", customer, channel, f"act {event_id}", occurred_at, ended_at, "{}",
-                         None, None, event_seq, 0, "f", position))
+            full.append((position, customer, customers.index(customer) + 1, channel, f"act {event_id}", occurred_at,
+                         ended_at, None, None, None, None, None, None, None, event_seq))
+            ids.append((position, event_id))
         make_table("stitched.events", STITCHED_EVENTS, full)
+        make_table("journeys.event_ids", {"event_key": "BIGINT", "event_id": "VARCHAR"}, ids)
 
     return make
 
 
 def sessionize(wh: Warehouse, timeouts: dict[str, int] = TIMEOUTS, default_minutes: int = 30) -> dict[str, str]:
-    """Run the model as pipeline.split_sessions does; return event_id → session_id."""
-    wh.register(
-        "cfg_session_timeouts",
-        pd.DataFrame({"channel": list(timeouts), "timeout_minutes": list(timeouts.values())}),
-    )
-    wh.build("journeys.events_sessionized", "journeys/int_events_sessionized",
-             {"default_timeout_minutes": default_minutes})
-    return dict(wh.rows("SELECT event_id, session_id FROM journeys.events_sessionized"))
+    """Place the events as pipeline.build_journeys does; return event_id → session_id."""
+    place_in_journeys(wh, SessionConfig(timeouts, default_minutes), JourneyConfig(window_days=30))
+    return dict(wh.rows(
+        "SELECT ids.event_id, events.session_id FROM journeys.events_in_journeys AS events "
+        "JOIN journeys.event_ids AS ids USING (event_key)"
+    ))
 
 
 def test_a_gap_longer_than_the_timeout_starts_a_new_session(warehouse: Warehouse, stitched) -> None:
@@ -135,13 +139,15 @@ def test_the_gap_is_counted_from_the_end_of_the_previous_event(warehouse: Wareho
     assert sessionize(warehouse, {"chat": 30}) == {"h1": "c1-chat-1", "h2": "c1-chat-1", "h3": "c1-chat-2"}
 
 
-def test_every_stitched_event_keeps_its_columns(warehouse: Warehouse, stitched) -> None:
-    """The model adds session_id and passes every stitched column through, one row per event."""
+def test_every_stitched_event_is_placed_once_with_its_columns(warehouse: Warehouse, stitched) -> None:
+    """Placing adds session and journey (ids and numbers) and passes every stitched column
+    through, one row per event."""
     stitched([("e1", "c1", "web", "2026-03-02 10:00:00"), ("e2", "c2", "store", "2026-03-02 10:00:00")])
     sessionize(warehouse)
-    columns = warehouse.columns("journeys", "events_sessionized")
-    assert set(STITCHED_EVENTS) | {"session_id"} == set(columns)
-    assert warehouse.scalar("SELECT count(*) FROM journeys.events_sessionized") == 2
+    columns = warehouse.columns("journeys", "events_in_journeys")
+    assert set(STITCHED_EVENTS) | {"session_id", "session_number", "journey_id", "journey_key", "journey_number",
+                                   "step_number"} == set(columns)
+    assert warehouse.scalar("SELECT count(*) FROM journeys.events_in_journeys") == 2
 
 
 def test_sessions_mart_has_one_row_per_session(warehouse: Warehouse, stitched) -> None:
@@ -154,8 +160,6 @@ def test_sessions_mart_has_one_row_per_session(warehouse: Warehouse, stitched) -
         ("w3", "c1", "web", "2026-03-02 12:00:00"),
     ])
     sessionize(warehouse)
-    warehouse.build("journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys",
-                    {"goal_activities": [], "window_days": 30})
     warehouse.build("marts.sessions", "marts/sessions")
     got = warehouse.rows(
         "SELECT session_id, channel, started_at, ended_at, duration_seconds, n_events, first_activity, last_activity "

@@ -52,6 +52,8 @@ class Config:
     database: Path
     memory_limit: str = "4GB"
     threads: int | None = None
+    # split the customers into this many parts for the journeys step (bounded memory, or Dask)
+    partitions: int = 1
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     sessions: SessionConfig = field(default_factory=SessionConfig)
     journeys: JourneyConfig = field(default_factory=JourneyConfig)
@@ -93,7 +95,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
     """Check a config already read into Python objects; relative paths are taken from `base_dir`."""
     top = check.mapping(data, "config")
     check.only(top, "config", {
-        "sources", "output_dir", "database", "memory_limit", "threads",
+        "sources", "output_dir", "database", "memory_limit", "threads", "partitions",
         "identity", "sessions", "journeys", "friction", "labels", "mining", "journey_map",
         "exports", "funnel", "drivers", "emotion", "changes",
     })
@@ -115,6 +117,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
         database=check.resolve_path(check.required(top, "database", "config"), "database", base_dir),
         memory_limit=memory_limit,
         threads=threads,
+        partitions=check.whole(top.get("partitions", 1), "partitions", minimum=1),
         identity=parse_identity(top.get("identity", {})),
         sessions=parse_sessions(top.get("sessions", {})),
         journeys=parse_journeys(top.get("journeys", {})),

@@ -20,10 +20,12 @@ class MiningConfig:
 
 @dataclass(frozen=True)
 class ExportConfig:
-    """Interchange files written with the outputs: XES (Disco, ProM, pm4py) and OCEL 2.0 JSON."""
+    """Interchange files written with every run's outputs: XES (Disco, ProM, pm4py) and OCEL 2.0
+    JSON. Off by default: at millions of events they cost more than the rest of the run, and
+    `journeymine export` writes them from a run's outputs when they are wanted."""
 
-    xes: bool = True
-    ocel: bool = True
+    xes: bool = False
+    ocel: bool = False
 
 
 def parse_mining(spec: Any) -> MiningConfig:

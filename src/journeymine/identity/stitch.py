@@ -6,6 +6,11 @@ component is one customer. A component holding more identifiers of one kind than
 plausibly has (a shared in-store kiosk, a call-center default number) is split instead of
 merged: the identifier linking the most identifiers of that kind is set aside as *shared*,
 until every remaining part is plausible. Shared identifiers become pseudo-customers of their own.
+
+The graph is held as arrays: identifiers get node numbers in SQL, scipy finds the connected
+components of millions of nodes in C, and only the few implausible components are split with
+networkx. Records are resolved per distinct identifier list (`stitched.identity_sets`), not
+per event: every page view of a signed-in visit carries the same list.
 """
 
 from __future__ import annotations
@@ -16,10 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from journeymine.config import IdentityConfig
 from journeymine.db import Warehouse
+from journeymine.errors import JourneymineError
 from journeymine.schema import IDENTIFIER_KINDS
 
 
@@ -45,36 +54,82 @@ def identifier_kind(identifier: str) -> str:
     return identifier.split(":", 1)[0]
 
 
+def component_parts(
+    kinds: np.ndarray, node_a: np.ndarray, node_b: np.ndarray, max_identifiers_per_kind: Mapping[str, int],
+    names: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The identity graph's components, implausible ones split.
+
+    Nodes are 0 … n-1 with their kind in `kinds`; edges are (node_a[i], node_b[i]). Returns
+    each node's part (nodes of one part are one customer), whether it was set aside as
+    shared (a part of its own), and the number of components split. `names` (the identifiers)
+    break ties when a component is split, as `split_implausible` says.
+    """
+    n = len(kinds)
+    graph = coo_matrix((np.ones(len(node_a), dtype=np.int8), (node_a, node_b)), shape=(n, n))
+    _, part = connected_components(graph, directed=False)
+    part = part.astype(np.int64)
+    shared = np.zeros(n, dtype=bool)
+    suspects = _implausible_components(part, kinds, max_identifiers_per_kind)
+    if not suspects.size:
+        return part, shared, 0
+    names = names if names is not None else np.array([f"{k}:{i}" for i, k in enumerate(kinds)], dtype=object)
+    in_suspect = np.isin(part, suspects)
+    nodes = np.flatnonzero(in_suspect)
+    edge_mask = in_suspect[node_a]
+    subgraph = nx.Graph()
+    subgraph.add_nodes_from(names[nodes])
+    subgraph.add_edges_from(zip(names[node_a[edge_mask]], names[node_b[edge_mask]], strict=True))
+    node_of = {names[i]: i for i in nodes}
+    next_part = int(part.max()) + 1
+    n_split = 0
+    for component in nx.connected_components(subgraph):
+        pieces, set_aside = split_implausible(subgraph, component, max_identifiers_per_kind)
+        if not set_aside:
+            continue
+        n_split += 1
+        for piece in [*pieces, *({node} for node in set_aside)]:
+            part[[node_of[name] for name in piece]] = next_part
+            next_part += 1
+        shared[[node_of[name] for name in set_aside]] = True
+    return part, shared, n_split
+
+
+def _implausible_components(part: np.ndarray, kinds: np.ndarray, limits: Mapping[str, int]) -> np.ndarray:
+    """The components holding more identifiers of some kind than its limit."""
+    suspects = []
+    for kind, limit in limits.items():
+        of_kind = part[kinds == kind]
+        if of_kind.size:
+            counts = np.bincount(of_kind)
+            suspects.append(np.flatnonzero(counts > limit))
+    return np.unique(np.concatenate(suspects)) if suspects else np.array([], dtype=np.int64)
+
+
 def resolve_identities(
     links: pd.DataFrame, max_identifiers_per_kind: Mapping[str, int]
 ) -> tuple[pd.DataFrame, int]:
     """Connected components of the identity graph, with implausible components split.
 
     `links` has columns identifier_a, identifier_b ('kind:hash' strings). Returns a frame
-    (identifier, customer_id, is_shared) for every identifier in a link, and the number of
-    components that were split.
+    (identifier, customer_id, is_shared) for every identifier in a link, sorted by identifier,
+    and the number of components that were split.
     """
-    graph = nx.Graph()
-    graph.add_edges_from(zip(links["identifier_a"], links["identifier_b"], strict=True))
-    identifiers: list[str] = []
-    customers: list[str] = []
-    shared: list[bool] = []
-    n_split = 0
-    for component in nx.connected_components(graph):
-        parts, set_aside = split_implausible(graph, component, max_identifiers_per_kind)
-        n_split += bool(set_aside)
-        for part in parts:
-            customer = customer_id_for(min(part))
-            for node in sorted(part):
-                identifiers.append(node)
-                customers.append(customer)
-                shared.append(False)
-        for node in set_aside:
-            identifiers.append(node)
-            customers.append(customer_id_for(node))
-            shared.append(True)
-    frame = pd.DataFrame({"identifier": identifiers, "customer_id": customers, "is_shared": shared})
-    return frame.sort_values("identifier", ignore_index=True), n_split
+    names = np.array(sorted(set(links["identifier_a"]) | set(links["identifier_b"])), dtype=object)
+    position = {name: i for i, name in enumerate(names)}
+    node_a = np.array([position[n] for n in links["identifier_a"]], dtype=np.int64)
+    node_b = np.array([position[n] for n in links["identifier_b"]], dtype=np.int64)
+    kinds = np.array([identifier_kind(n) for n in names], dtype=object)
+    part, shared, n_split = component_parts(kinds, node_a, node_b, max_identifiers_per_kind, names)
+    smallest: dict[int, str] = {}
+    for name, p in zip(names, part, strict=True):  # names are sorted: the first of a part is its smallest
+        smallest.setdefault(int(p), name)
+    frame = pd.DataFrame({
+        "identifier": names,
+        "customer_id": [customer_id_for(smallest[int(p)]) for p in part],
+        "is_shared": shared,
+    })
+    return frame, n_split
 
 
 def split_implausible(
@@ -119,25 +174,39 @@ def is_plausible(nodes: Iterable[str], max_identifiers_per_kind: Mapping[str, in
     return not over_represented_kinds(nodes, max_identifiers_per_kind)
 
 
-def stitch_identities(wh: Warehouse, identity: IdentityConfig) -> StitchResult:
-    """Build `stitched.identity_map` and `stitched.events` from the staged layer."""
-    links = wh.select("stitched/int_identifier_links")
-    mapping, n_split = resolve_identities(links, identity.max_identifiers_per_kind)
-    wh.execute(
-        "CREATE OR REPLACE TABLE stitched.graph_identities (identifier VARCHAR, customer_id VARCHAR, is_shared BOOLEAN)"
+def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable[str]) -> StitchResult:
+    """Build the identity graph (`stitched.identifiers`, `stitched.identity_map`), resolve every
+    identity set to its customer, and write `stitched.events` for the sources `sources` (in
+    config order: it breaks timestamp ties)."""
+    wh.build("stitched.identity_sets", "stitched/int_identity_sets")
+    if wh.scalar("SELECT count(*) FROM stitched.identity_sets WHERE n_lists > 1"):
+        raise JourneymineError("two different identifier lists share an identity key; report this as a bug")
+    n_identifiers = wh.build("stitched.identifiers", "stitched/int_identifiers_numbered")
+    n_links = wh.build("stitched.identifier_links", "stitched/int_identifier_links")
+    nodes = wh.con.execute("SELECT kind, identifier FROM stitched.identifiers ORDER BY node").fetchnumpy()
+    edges = wh.con.execute("SELECT node_a, node_b FROM stitched.identifier_links").fetchnumpy()
+    kinds = np.asarray(nodes["kind"], dtype=object)
+    part, shared, n_split = component_parts(
+        kinds, np.asarray(edges["node_a"], dtype=np.int64), np.asarray(edges["node_b"], dtype=np.int64),
+        identity.max_identifiers_per_kind, np.asarray(nodes["identifier"], dtype=object),
     )
-    wh.insert_frame("stitched.graph_identities", mapping)
-    n_identifiers = wh.build("stitched.identity_map", "stitched/int_identity_map")
-    n_events = wh.build(
-        "stitched.events", "stitched/int_events_stitched_to_customers", {"kind_priority": list(IDENTIFIER_KINDS)}
-    )
-    shared = mapping.loc[mapping["is_shared"], "identifier"].map(identifier_kind).value_counts()
+    wh.register("_jm_graph", pd.DataFrame({"node": np.arange(n_identifiers, dtype=np.int32), "part": part,
+                                           "is_shared": shared}))
+    wh.execute("CREATE OR REPLACE TABLE stitched.graph_identities AS SELECT * FROM _jm_graph")
+    wh.con.unregister("_jm_graph")
+    wh.build("stitched.identity_map", "stitched/int_identity_map")
+    # kept in the working database: who is who at the last run (stitched.* is rebuilt every run)
+    wh.execute("CREATE OR REPLACE TABLE identity.identity_map AS SELECT * FROM stitched.identity_map")
+    wh.build("stitched.identity_sets_resolved", "stitched/int_identity_sets_resolved",
+             {"kind_priority": list(IDENTIFIER_KINDS)})
+    n_events = wh.build("stitched.events", "stitched/int_events_stitched_to_customers", {"sources": list(sources)})
+    shared_kinds = Counter(kinds[shared])
     return StitchResult(
         n_identifiers=n_identifiers,
-        n_links=len(links),
+        n_links=n_links,
         n_customers=int(wh.scalar("SELECT count(DISTINCT customer_id) FROM stitched.events")),
         n_components_split=n_split,
-        n_shared_identifiers=int(mapping["is_shared"].sum()),
-        shared_identifier_kinds={str(k): int(v) for k, v in shared.items()},
+        n_shared_identifiers=int(shared.sum()),
+        shared_identifier_kinds={str(k): int(v) for k, v in sorted(shared_kinds.items(), key=lambda kv: -kv[1])},
         n_events=n_events,
     )

@@ -1,22 +1,53 @@
-"""Journeys (the process-mining case): per customer, sessions across channels until a goal or
-the journey window; then marts.journeys, one row per journey with its path and outcome."""
+"""Sessions and journeys (the process-mining case), then marts.journeys.
+
+    stitched.events ─ordered─▶ arrays ─place_events─▶ journeys.events_placed
+                   ─join─▶ journeys.events_in_journeys (each event with its session, journey, step)
+
+Per customer and channel, a gap longer than the channel's timeout starts a new session; per
+customer across channels, a journey ends at a goal activity or after the journey window
+without an event (journeymine.journeys.timeline says how, on arrays sorted once).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from journeymine.config import JourneyConfig, LabelConfig
+import numpy as np
+
+from journeymine.config import JourneyConfig, LabelConfig, SessionConfig
 from journeymine.db import Warehouse
 from journeymine.journeys.labels import NO_LABEL_HYGIENE, label_activities
+from journeymine.journeys.timeline import place_events
+
+MICROS_PER_MINUTE = 60_000_000
+MICROS_PER_DAY = 86_400_000_000
 
 
-def group_into_journeys(wh: Warehouse, journeys: JourneyConfig) -> int:
-    """journeys.events_in_journeys from journeys.events_sessionized: each event with its journey
-    and step number; returns the number of events."""
-    return wh.build(
-        "journeys.events_in_journeys", "journeys/int_events_grouped_into_journeys",
-        {"goal_activities": list(journeys.goal_activities), "window_days": journeys.window_days},
+def place_in_journeys(wh: Warehouse, sessions: SessionConfig, journeys: JourneyConfig) -> dict[str, int]:
+    """journeys.events_placed (each stitched event's session, journey and step numbers) and
+    journeys.events_in_journeys; returns the number of events, sessions and journeys."""
+    events = wh.arrays("journeys/int_customer_events_ordered", {"goal_activities": list(journeys.goal_activities)})
+    channels = [r[0] for r in wh.rows("SELECT DISTINCT channel FROM stitched.events ORDER BY channel")]
+    timeouts = np.array(
+        [sessions.timeout_minutes.get(c, sessions.default_timeout_minutes) * MICROS_PER_MINUTE for c in channels],
+        dtype=np.int64,
     )
+    placed = place_events(
+        events["customer_no"], events["channel_code"], events["occurred_us"], events["last_us"],
+        events["is_goal"].astype(bool), timeouts, journeys.window_days * MICROS_PER_DAY,
+    )
+    wh.create_from_arrays("journeys.events_placed", {
+        "event_key": events["event_key"],
+        "session_number": placed.session_number,
+        "journey_number": placed.journey_number,
+        "step_number": placed.step_number,
+    })
+    n_events = wh.build("journeys.events_in_journeys", "journeys/int_events_in_journeys")
+    n_sessions, n_journeys = wh.rows(
+        "SELECT count(DISTINCT (customer_no, channel, session_number)), count(DISTINCT (customer_no, journey_number)) "
+        "FROM journeys.events_in_journeys"
+    )[0]
+    return {"n_events": n_events, "n_sessions": int(n_sessions), "n_journeys": int(n_journeys)}
 
 
 def build_journeys_mart(

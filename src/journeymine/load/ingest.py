@@ -1,9 +1,11 @@
-"""Ingest: copy each source's files, row for row, into `raw.<source>`.
+"""Ingest: find each source's new files and read one, row for row, into a numbered table.
 
-Every row read lands in the raw table with its file name and line number: rows the CSV
-reader cannot split into the expected columns land too, with `load_error` set, so that
-"rows read = rows accepted + rows rejected" can be checked downstream. A file whose content
-was loaded before (same SHA-256) is skipped, so loading the same files twice adds nothing.
+A file is read into the temporary table `_jm_numbered`: every row with its line in the file,
+rows the CSV reader cannot split included (with `load_error` set), so that "rows read = rows
+accepted + rows rejected" holds downstream. Files are registered in `meta.loaded_files` by
+content (SHA-256): a file whose content was loaded before is skipped, so loading the same
+files twice adds nothing. Staging (`journeymine.load.stage`) turns the numbered rows into the
+event contract; nothing of a file is kept but what staging makes of it.
 """
 
 from __future__ import annotations
@@ -13,92 +15,70 @@ import glob
 import gzip
 import hashlib
 import io
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from journeymine.config import SourceConfig
-from journeymine.db import Warehouse, quote_ident, table_name
+from journeymine.db import Warehouse, quote_ident
 from journeymine.errors import SourceError
 from journeymine.schema import PRESET_COLUMNS
 
-log = logging.getLogger(__name__)
-
-RAW_BASE_COLUMNS = ("file_name", "file_line", "raw_line", "load_error", "run_id")
+# Columns of a numbered row that are not the file's own.
+RAW_BASE_COLUMNS = ("file_line", "raw_line", "load_error")
 # A byte that never occurs unescaped in valid JSON: splitting JSON lines on it keeps each line whole.
 _LINE_DELIMITER = "\x1e"
 
 
 @dataclass(frozen=True)
-class FileLoad:
-    """What happened to one file: loaded (with its row count) or skipped as already loaded."""
+class SourceFile:
+    """A file matching a source's glob: where it is, its name relative to the glob, its content hash."""
 
-    file_name: str
-    status: str
-    n_rows: int
-    n_load_errors: int
-
-
-@dataclass(frozen=True)
-class SourceLoad:
-    """The files of one source this run."""
-
-    source: str
-    files: tuple[FileLoad, ...]
-
-    @property
-    def n_rows_loaded(self) -> int:
-        return sum(f.n_rows for f in self.files)
-
-    @property
-    def n_files_loaded(self) -> int:
-        return sum(f.status == "loaded" for f in self.files)
-
-    @property
-    def n_files_skipped(self) -> int:
-        return sum(f.status == "skipped" for f in self.files)
+    path: Path
+    name: str
+    sha256: str
 
 
 def create_meta_tables(wh: Warehouse) -> None:
-    """The file registry that makes loads idempotent."""
+    """The file registry that makes loads idempotent, and the staging settings of each source."""
     wh.execute(
         """
         CREATE TABLE IF NOT EXISTS meta.loaded_files (
-            source VARCHAR, file_name VARCHAR, file_path VARCHAR, size_bytes BIGINT,
-            content_sha256 VARCHAR, n_rows BIGINT, n_load_errors BIGINT,
-            run_id VARCHAR, loaded_at TIMESTAMPTZ
+            source VARCHAR, file_id INTEGER, file_name VARCHAR, file_path VARCHAR, size_bytes BIGINT,
+            content_sha256 VARCHAR, n_rows BIGINT, n_load_errors BIGINT, run_id VARCHAR, loaded_at TIMESTAMPTZ,
+            -- its rows' event_ids were checked against the source's other rows (load.source)
+            is_checked BOOLEAN DEFAULT false
         )
         """
     )
+    wh.execute("CREATE TABLE IF NOT EXISTS meta.sources (source VARCHAR, fingerprint VARCHAR, staged_at TIMESTAMPTZ)")
 
 
-def find_files(source: SourceConfig) -> list[Path]:
-    """The files matching the source's glob, sorted; an error if there are none."""
-    files = sorted(Path(p) for p in glob.glob(source.path, recursive=True) if Path(p).is_file())
-    if not files:
+def find_files(source: SourceConfig) -> list[SourceFile]:
+    """The files matching the source's glob, sorted, with their content hashes; an error if there are none."""
+    paths = sorted(Path(p) for p in glob.glob(source.path, recursive=True) if Path(p).is_file())
+    if not paths:
         raise SourceError(f"source {source.name!r}: no files match {source.path}")
-    return files
-
-
-def load_source(wh: Warehouse, source: SourceConfig, *, run_id: str) -> SourceLoad:
-    """Load the source's files not loaded before into `raw.<source>`; return what was done."""
-    create_meta_tables(wh)
-    files = find_files(source)
     root = _glob_root(source.path)
-    results = []
-    for i, path in enumerate(files, start=1):
-        name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        digest = file_sha256(path)
-        seen = wh.scalar(
-            "SELECT count(*) FROM meta.loaded_files WHERE source = $source AND content_sha256 = $digest",
-            {"source": source.name, "digest": digest},
-        )
-        if seen:
-            results.append(FileLoad(name, "skipped", 0, 0))
-            continue
-        log.info("source %s: loading file %d/%d %s", source.name, i, len(files), name)
-        results.append(_load_file(wh, source, path, name, digest, run_id))
-    return SourceLoad(source.name, tuple(results))
+    return [
+        SourceFile(path, str(path.relative_to(root)) if path.is_relative_to(root) else str(path), file_sha256(path))
+        for path in paths
+    ]
+
+
+def new_files(wh: Warehouse, source: SourceConfig) -> tuple[list[SourceFile], list[SourceFile]]:
+    """(files to load, files skipped because their content was loaded before) of a source."""
+    loaded = {r[0] for r in wh.rows(
+        "SELECT content_sha256 FROM meta.loaded_files WHERE source = $source", {"source": source.name}
+    )}
+    to_load: list[SourceFile] = []
+    skipped: list[SourceFile] = []
+    for file in find_files(source):
+        if file.sha256 in loaded:
+            skipped.append(file)
+        else:
+            loaded.add(file.sha256)  # the same content twice in one batch is loaded once
+            to_load.append(file)
+    return to_load, skipped
 
 
 def file_sha256(path: Path) -> str:
@@ -109,48 +89,49 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _load_file(wh: Warehouse, source: SourceConfig, path: Path, name: str, digest: str, run_id: str) -> FileLoad:
-    raw = table_name("raw", source.name)
-    if _is_empty(path):
-        # an empty export (no header, no rows) is a file with nothing in it, not an error
-        _register_file(wh, source.name, name, path, digest, 0, 0, run_id)
-        return FileLoad(name, "loaded", 0, 0)
-    wh.execute("BEGIN TRANSACTION")
-    try:
-        if source.format == "jsonl":
-            columns = _read_lines(wh, path)
-        elif source.format == "csv":
-            columns = _read_csv(wh, source, path)
-        else:
-            columns = _read_parquet(wh, path)
-        _ensure_raw_table(wh, source.name, columns)
-        wh.execute(
-            f"INSERT INTO {raw} BY NAME SELECT $name AS file_name, $run_id AS run_id, * FROM _jm_numbered",
-            {"name": name, "run_id": run_id},
-        )
-        n_rows = int(wh.scalar("SELECT count(*) FROM _jm_numbered"))
-        n_errors = int(wh.scalar("SELECT count(*) FROM _jm_numbered WHERE load_error IS NOT NULL"))
-        _register_file(wh, source.name, name, path, digest, n_rows, n_errors, run_id)
-        wh.execute("COMMIT")
-    except Exception:
-        wh.execute("ROLLBACK")
-        raise
-    finally:
-        for temp in ("_jm_numbered", "_jm_load", "_jm_rejects", "_jm_scans"):
-            wh.execute(f"DROP TABLE IF EXISTS {temp}")
-    return FileLoad(name, "loaded", n_rows, n_errors)
-
-
-def _register_file(wh: Warehouse, source: str, name: str, path: Path, digest: str,
-                   n_rows: int, n_errors: int, run_id: str) -> None:
+def register_file(wh: Warehouse, source: str, file: SourceFile, *, n_rows: int, n_errors: int,
+                  run_id: str) -> int:
+    """Record a loaded file; returns its file_id (unique in the working database)."""
+    file_id = int(wh.scalar("SELECT coalesce(max(file_id), 0) + 1 FROM meta.loaded_files"))
     wh.execute(
         "INSERT INTO meta.loaded_files VALUES "
-        "($source, $name, $path, $size, $digest, $n_rows, $n_errors, $run_id, now())",
+        "($source, $file_id, $name, $path, $size, $digest, $n_rows, $n_errors, $run_id, now(), false)",
         {
-            "source": source, "name": name, "path": str(path), "size": path.stat().st_size,
-            "digest": digest, "n_rows": n_rows, "n_errors": n_errors, "run_id": run_id,
+            "source": source, "file_id": file_id, "name": file.name, "path": str(file.path),
+            "size": file.path.stat().st_size, "digest": file.sha256, "n_rows": n_rows, "n_errors": n_errors,
+            "run_id": run_id,
         },
     )
+    return file_id
+
+
+def read_file(wh: Warehouse, source: SourceConfig, path: Path) -> list[str]:
+    """Read one file into the temporary table `_jm_numbered` (file_line, raw_line, load_error and
+    the file's columns as text); returns the file's column names."""
+    drop_read_tables(wh)
+    if _is_empty(path):
+        # an empty export (no header, no rows) is a file with nothing in it, not an error
+        wh.execute(
+            "CREATE TEMP TABLE _jm_numbered "
+            "(file_line BIGINT, raw_line VARCHAR, load_error VARCHAR)"
+        )
+        return []
+    if source.format == "jsonl":
+        return _read_lines(wh, path)
+    if source.format == "csv":
+        return _read_csv(wh, source, path)
+    return _read_parquet(wh, path)
+
+
+def drop_read_tables(wh: Warehouse) -> None:
+    """Drop what reading a file left (`_jm_numbered` is a view or a table)."""
+    for name, kind in wh.rows(
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND view_name LIKE '\_jm\_%' ESCAPE '\\' "
+        "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
+        "AND list_contains(['_jm_numbered', '_jm_load', '_jm_rejects', '_jm_scans'], table_name)"
+    ):
+        if kind == "TABLE" or name == "_jm_numbered":
+            wh.execute(f"DROP {kind} IF EXISTS {quote_ident(name)}")
 
 
 def _is_empty(path: Path) -> bool:
@@ -172,7 +153,7 @@ def _read_lines(wh: Warehouse, path: Path) -> list[str]:
         {"path": str(path), "delim": _LINE_DELIMITER},
     )
     _number_rows(wh, first_line=1, data_columns=["raw_line"])
-    return ["raw_line"]
+    return []
 
 
 def _read_csv(wh: Warehouse, source: SourceConfig, path: Path) -> list[str]:
@@ -189,7 +170,9 @@ def _read_csv(wh: Warehouse, source: SourceConfig, path: Path) -> list[str]:
 
 
 def _read_parquet(wh: Warehouse, path: Path) -> list[str]:
-    names = [r[0] for r in wh.rows("SELECT name FROM parquet_schema($path) WHERE num_children IS NULL OR num_children = 0", {"path": str(path)})]
+    names = [r[0] for r in wh.rows(
+        "SELECT name FROM parquet_schema($path) WHERE num_children IS NULL OR num_children = 0", {"path": str(path)}
+    )]
     casts = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}" for c in names)
     wh.execute(
         f"CREATE OR REPLACE TEMP TABLE _jm_numbered AS SELECT file_row_number + 1 AS file_line, "
@@ -211,6 +194,16 @@ def _number_rows(wh: Warehouse, *, first_line: int, data_columns: list[str]) -> 
         "CREATE TEMP TABLE IF NOT EXISTS _jm_rejects "
         "(line BIGINT, csv_line VARCHAR, error_type VARCHAR, error_message VARCHAR)"
     )
+    if not wh.scalar("SELECT count(*) FROM _jm_rejects"):
+        # the common case: every line was read, the k-th row is on line first_line + k (no copy)
+        data = ", ".join(quote_ident(c) for c in data_columns)
+        wh.execute(
+            "CREATE OR REPLACE TEMP VIEW _jm_numbered AS SELECT rowid - (SELECT min(rowid) FROM _jm_load) "
+            f"+ {int(first_line)} AS file_line, "
+            f"NULL::VARCHAR AS load_error, {data}{'' if 'raw_line' in data_columns else ', NULL::VARCHAR AS raw_line'} "
+            "FROM _jm_load"
+        )
+        return
     data = ", ".join(f"acc.{quote_ident(c)}" for c in data_columns)
     wh.execute(
         f"""
@@ -239,22 +232,20 @@ def _number_rows(wh: Warehouse, *, first_line: int, data_columns: list[str]) -> 
         """,
         {"first_line": first_line},
     )
+    if "raw_line" not in data_columns:
+        wh.execute("ALTER TABLE _jm_numbered ADD COLUMN IF NOT EXISTS raw_line VARCHAR")
 
 
-def _ensure_raw_table(wh: Warehouse, source: str, columns: list[str]) -> None:
-    """Create raw.<source> on first load; add columns a later file brings (nothing is dropped)."""
-    raw = table_name("raw", source)
-    if not wh.table_exists("raw", source):
-        data = "".join(f", {quote_ident(c)} VARCHAR" for c in columns if c not in RAW_BASE_COLUMNS)
-        wh.execute(
-            f"CREATE TABLE {raw} (file_name VARCHAR, file_line BIGINT, raw_line VARCHAR, "
-            f"load_error VARCHAR, run_id VARCHAR{data})"
-        )
-        return
-    existing = set(wh.columns("raw", source))
-    for column in columns:
-        if column not in existing:
-            wh.execute(f"ALTER TABLE {raw} ADD COLUMN {quote_ident(column)} VARCHAR")
+def read_lines(wh: Warehouse, path: Path, lines: list[int]) -> dict[int, str]:
+    """The text of some physical lines of a file (numbered from 1), read again: the raw record of
+    a row that became a reject after it was staged (a duplicate id found in a later load)."""
+    rows = wh.rows(
+        "SELECT line, raw FROM (SELECT row_number() OVER () AS line, raw FROM read_csv($path, "
+        "columns = {'raw': 'VARCHAR'}, header = false, delim = $delim, quote = '', escape = '', auto_detect = false, "
+        "ignore_errors = true)) WHERE list_contains($lines, line)",
+        {"path": str(path), "delim": _LINE_DELIMITER, "lines": lines},
+    )
+    return {int(line): raw for line, raw in rows}
 
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:

@@ -1,10 +1,16 @@
-"""Stage: turn each source's raw rows into the event contract, or into rejects with a reason.
+"""Stage: turn a file's numbered rows into the event contract, or into rejects with a reason.
 
-A source is staged from all of its raw rows on every run (the staged layer is derived, the
-raw layer is the record), by its preset's model under `sql/staged/`. Accepted rows become
-`staged.events` (touchpoints) or `staged.identity_records` (identify calls, CRM rows);
-every other row goes to `staged.rejects` with the raw row, its file and line, and the reason.
-Each source must reconcile: rows read = rows accepted + rows rejected.
+Each file is staged once, when it is loaded, by its source's preset model under
+`sql/staged/`: accepted rows become `staged.events` (touchpoints) or
+`staged.identity_records` (identify calls, CRM rows); every other row goes to
+`staged.rejects` with its raw record, its file and line, and the reason. The staged layer is
+kept between runs (it is the record of what was read); a source whose staging settings
+change is staged again from its files (`journeymine.load.source`).
+
+An accepted row keeps what later steps read as typed columns (channel, activity, times,
+hashed identifiers, sentiment, value, and the attributes csat, outcome, error, os_name,
+device_type) and the rest as a JSON `attributes` for the events output. `event_key` is
+file_id * 2^32 + line: unique, and stable across runs.
 """
 
 from __future__ import annotations
@@ -12,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from journeymine.config import IdentityConfig, SourceConfig
-from journeymine.db import Warehouse, quote_ident, table_name
-from journeymine.errors import JourneymineError
+from journeymine.db import Warehouse, model_sql, quote_ident
 from journeymine.load.ingest import RAW_BASE_COLUMNS
 from journeymine.schema import IDENTIFIER_KINDS, PRESET_COLUMNS
 
@@ -24,12 +29,14 @@ STAGING_MODELS: dict[str, str] = {
     "crm": "staged/stg_crm__customers",
     "mapped": "staged/stg_mapped__events",
 }
-_CHECK_MODEL = "staged/int_staged_rows_checked"
+DUPLICATES_MODEL = "staged/int_staged_duplicates"
+# typed event attributes every preset model yields (NULL where the source has none)
+TYPED_ATTRIBUTES = ("csat", "outcome", "error", "os_name", "device_type")
 
 
 @dataclass(frozen=True)
 class StageCounts:
-    """How one source's raw rows were staged."""
+    """How one source's rows were staged, over all its files loaded so far."""
 
     source: str
     n_read: int
@@ -44,43 +51,38 @@ class StageCounts:
 
 
 def create_staged_tables(wh: Warehouse) -> None:
-    """Empty staged tables for a run (the staged layer is rebuilt from raw every run)."""
+    """The staged tables, kept between runs (created when missing)."""
     wh.execute(
         """
-        CREATE OR REPLACE TABLE staged.events (
-            event_id VARCHAR, source VARCHAR, source_rank INTEGER, channel VARCHAR, activity VARCHAR,
-            occurred_at TIMESTAMPTZ, ended_at TIMESTAMPTZ,
-            identifiers STRUCT(kind VARCHAR, id VARCHAR)[], attributes JSON,
-            sentiment DOUBLE, value DOUBLE, file_name VARCHAR, file_line BIGINT
+        CREATE TABLE IF NOT EXISTS staged.events (
+            event_key BIGINT, source VARCHAR, event_id VARCHAR, channel VARCHAR, activity VARCHAR,
+            occurred_at TIMESTAMPTZ, ended_at TIMESTAMPTZ, identifiers STRUCT(kind VARCHAR, id VARCHAR)[],
+            identity_key UBIGINT, attributes JSON, sentiment DOUBLE, value DOUBLE, csat DOUBLE, outcome VARCHAR, error VARCHAR,
+            os_name VARCHAR, device_type VARCHAR, record_hash UBIGINT, file_id INTEGER, file_line BIGINT
         )
         """
     )
     wh.execute(
         """
-        CREATE OR REPLACE TABLE staged.identity_records (
-            source VARCHAR, source_rank INTEGER, event_id VARCHAR, occurred_at TIMESTAMPTZ,
-            identifiers STRUCT(kind VARCHAR, id VARCHAR)[], attributes JSON,
-            file_name VARCHAR, file_line BIGINT
+        CREATE TABLE IF NOT EXISTS staged.identity_records (
+            event_key BIGINT, source VARCHAR, event_id VARCHAR, occurred_at TIMESTAMPTZ,
+            identifiers STRUCT(kind VARCHAR, id VARCHAR)[], identity_key UBIGINT, attributes JSON, record_hash UBIGINT,
+            file_id INTEGER, file_line BIGINT
         )
         """
     )
     wh.execute(
         """
-        CREATE OR REPLACE TABLE staged.rejects (
-            source VARCHAR, file_name VARCHAR, file_line BIGINT, event_id VARCHAR,
-            reason VARCHAR, raw_record VARCHAR
+        CREATE TABLE IF NOT EXISTS staged.rejects (
+            source VARCHAR, file_id INTEGER, file_line BIGINT, event_id VARCHAR, reason VARCHAR, raw_record VARCHAR
         )
         """
     )
 
 
-def stage_source(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *, source_rank: int) -> StageCounts:
-    """Stage all raw rows of `source` (replacing what an earlier call staged for it)."""
-    raw = table_name("raw", source.name)
-    if not wh.table_exists("raw", source.name):
-        raise JourneymineError(f"source {source.name!r} has no raw table; load it before staging")
-    _add_missing_preset_columns(wh, source)
-    params = {
+def staging_params(source: SourceConfig, identity: IdentityConfig) -> dict[str, object]:
+    """The parameters of a source's staging model."""
+    return {
         "channel": source.channel,
         "salt": identity.salt,
         "country_code": identity.default_country_code,
@@ -88,52 +90,80 @@ def stage_source(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, 
         "time_format": source.time_format,
         # a format with %z yields UTC instants already; reading them "in" another zone would shift them
         "time_zone": "UTC" if source.time_format and "%z" in source.time_format else source.time_zone,
-        "source": source.name,
-        "source_rank": source_rank,
     }
-    with wh.temp_view("src_raw", _raw_view(wh, source, raw)):
-        wh.build("temp._jm_staged", STAGING_MODELS[source.preset], params)
-    with wh.temp_view("src_staged", "SELECT * FROM temp._jm_staged"):
-        wh.build("temp._jm_checked", _CHECK_MODEL)
-    for table in ("events", "identity_records", "rejects"):
-        wh.execute(f"DELETE FROM staged.{table} WHERE source = $source", params)
+
+
+def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *, file_id: int, file_name: str,
+               columns: list[str]) -> None:
+    """Stage the rows of one file (the temporary table `_jm_numbered`, columns `columns`) into the
+    staged tables."""
+    params = {**staging_params(source, identity), "source": source.name, "file_id": file_id}
+    with wh.temp_view("src_raw", _raw_view(source, columns, file_id, file_name)):
+        # the raw record is kept for rejects only; accepted rows keep its hash (re-delivery or conflict)
+        wh.execute(
+            "CREATE OR REPLACE TEMP TABLE _jm_staged AS SELECT * REPLACE "
+            "(CASE WHEN reject_reason IS NOT NULL THEN raw_record END AS raw_record), hash(raw_record) AS record_hash "
+            f"FROM ({model_sql(STAGING_MODELS[source.preset])})",
+            params,
+        )
+    typed = ", ".join(TYPED_ATTRIBUTES)
     wh.execute(
-        """
+        f"""
         INSERT INTO staged.events
-        SELECT event_id, $source, $source_rank, channel, activity, occurred_at, ended_at,
-               identifiers, attributes, sentiment, value, file_name, file_line
-        FROM temp._jm_checked WHERE reject_reason IS NULL AND record_kind = 'event'
+        SELECT $file_id * 4294967296 + file_line, $source, event_id, channel, activity, occurred_at, ended_at,
+               identifiers, hash(identifiers), attributes, sentiment, value, {typed}, record_hash, $file_id,
+               file_line
+        FROM temp._jm_staged WHERE reject_reason IS NULL AND record_kind = 'event'
         """,
         params,
     )
     wh.execute(
         """
         INSERT INTO staged.identity_records
-        SELECT $source, $source_rank, event_id, occurred_at, identifiers, attributes, file_name, file_line
-        FROM temp._jm_checked WHERE reject_reason IS NULL AND record_kind = 'identity'
+        SELECT $file_id * 4294967296 + file_line, $source, event_id, occurred_at, identifiers, hash(identifiers),
+               attributes, record_hash, $file_id, file_line
+        FROM temp._jm_staged WHERE reject_reason IS NULL AND record_kind = 'identity'
         """,
         params,
     )
     wh.execute(
         """
         INSERT INTO staged.rejects
-        SELECT $source, file_name, file_line, event_id, reject_reason, raw_record
-        FROM temp._jm_checked WHERE reject_reason IS NOT NULL
+        SELECT $source, $file_id, file_line, event_id, reject_reason, raw_record
+        FROM temp._jm_staged WHERE reject_reason IS NOT NULL
         """,
         params,
     )
-    counts = _count(wh, source.name, raw)
     wh.execute("DROP TABLE IF EXISTS temp._jm_staged")
-    wh.execute("DROP TABLE IF EXISTS temp._jm_checked")
-    if counts.n_read != counts.n_accepted + counts.n_rejected:
-        raise JourneymineError(
-            f"source {source.name!r} does not reconcile: read {counts.n_read} rows, accepted "
-            f"{counts.n_accepted}, rejected {counts.n_rejected}"
+
+
+def reject_duplicates(wh: Warehouse, source: str, file_ids: list[int]) -> list[tuple[int, int, str]]:
+    """Move the rows whose event_id an earlier row of the source holds (by file name, then line)
+    from the staged tables to staged.rejects; only ids used in the files `file_ids` are checked.
+    Returns (file_id, file_line, …) of the rows moved, whose raw record the caller fills in."""
+    if not file_ids:
+        return []
+    params = {"source": source, "file_ids": file_ids}
+    wh.build("temp._jm_duplicates", DUPLICATES_MODEL, params)
+    moved = [(int(f), int(line), str(name)) for f, line, name in wh.rows(
+        "SELECT file_id, file_line, file_name FROM temp._jm_duplicates ORDER BY file_id, file_line"
+    )]
+    if moved:
+        wh.execute(
+            "INSERT INTO staged.rejects SELECT $source, file_id, file_line, event_id, reason, NULL "
+            "FROM temp._jm_duplicates", params,
         )
-    return counts
+        for table in ("events", "identity_records"):
+            wh.execute(
+                f"DELETE FROM staged.{table} WHERE source = $source "
+                "AND event_key IN (SELECT event_key FROM temp._jm_duplicates)", params,
+            )
+    wh.execute("DROP TABLE IF EXISTS temp._jm_duplicates")
+    return moved
 
 
-def _count(wh: Warehouse, source: str, raw: str) -> StageCounts:
+def count_source(wh: Warehouse, source: str) -> StageCounts:
+    """Rows read (over every file of the source), accepted and rejected, rejects by reason."""
     params = {"source": source}
     reasons = wh.rows(
         # reasons are grouped with their quoted values and file positions blanked out
@@ -143,7 +173,7 @@ def _count(wh: Warehouse, source: str, raw: str) -> StageCounts:
     )
     return StageCounts(
         source=source,
-        n_read=int(wh.scalar(f"SELECT count(*) FROM {raw}")),
+        n_read=int(wh.scalar("SELECT coalesce(sum(n_rows), 0) FROM meta.loaded_files WHERE source = $source", params)),
         n_events=int(wh.scalar("SELECT count(*) FROM staged.events WHERE source = $source", params)),
         n_identity_records=int(
             wh.scalar("SELECT count(*) FROM staged.identity_records WHERE source = $source", params)
@@ -153,24 +183,27 @@ def _count(wh: Warehouse, source: str, raw: str) -> StageCounts:
     )
 
 
-def _add_missing_preset_columns(wh: Warehouse, source: SourceConfig) -> None:
-    """Optional preset columns absent from every file read as empty, so the models can name them."""
-    if source.preset not in PRESET_COLUMNS:
-        return
-    required, optional = PRESET_COLUMNS[source.preset]
-    existing = set(wh.columns("raw", source.name))
-    for column in (*required, *optional):
-        if column not in existing:
-            wh.execute(f"ALTER TABLE {table_name('raw', source.name)} ADD COLUMN {quote_ident(column)} VARCHAR")
+def delete_source(wh: Warehouse, source: str) -> None:
+    """Forget everything staged from a source, and its files (they are read again next)."""
+    for table in ("staged.events", "staged.identity_records", "staged.rejects", "meta.loaded_files"):
+        wh.execute(f"DELETE FROM {table} WHERE source = $source", {"source": source})
 
 
-def _raw_view(wh: Warehouse, source: SourceConfig, raw: str) -> str:
-    """The raw rows as the staging model reads them; mapped sources get their columns renamed."""
+def _raw_view(source: SourceConfig, columns: list[str], file_id: int, file_name: str) -> str:
+    """The numbered rows of one file as the staging model reads them: the file's id and name,
+    every column the preset names (NULL when the file lacks an optional one), and for a
+    mapped source the mapped columns renamed."""
+    head = f"SELECT {int(file_id)} AS file_id, '{file_name.replace(chr(39), chr(39) * 2)}' AS file_name, file_line, load_error"
+    data_columns = [c for c in columns if c not in RAW_BASE_COLUMNS]
+    if source.preset == "segment":
+        return f"{head}, raw_line FROM _jm_numbered"
     if source.preset != "mapped":
-        return f"SELECT * FROM {raw}"
+        required, optional = PRESET_COLUMNS[source.preset]
+        present = [f"{quote_ident(c)}" if c in data_columns else f"NULL::VARCHAR AS {quote_ident(c)}"
+                   for c in (*required, *optional)]
+        return f"{head}, raw_line, {', '.join(present)} FROM _jm_numbered"
     assert source.columns is not None
     mapping = source.columns
-    data_columns = [c for c in wh.columns("raw", source.name) if c not in RAW_BASE_COLUMNS]
     fields = {
         "event_id": mapping.event_id, "occurred_at": mapping.occurred_at, "ended_at": mapping.ended_at,
         "activity": mapping.activity, "channel": mapping.channel, "sentiment": mapping.sentiment,
@@ -178,18 +211,18 @@ def _raw_view(wh: Warehouse, source: SourceConfig, raw: str) -> str:
     }
     fields |= {f"id_{kind}": mapping.identifiers.get(kind) for kind in IDENTIFIER_KINDS}
     renamed = [
-        f"{quote_ident(column)} AS {quote_ident(name)}" if column else f"NULL::VARCHAR AS {quote_ident(name)}"
+        f"{quote_ident(column)} AS {quote_ident(name)}" if column in data_columns
+        else f"NULL::VARCHAR AS {quote_ident(name)}"
         for name, column in fields.items()
     ]
     used = {c for c in fields.values() if c}
     others = [c for c in data_columns if c not in used]
-    packed = ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in data_columns)
+    packed = ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in data_columns) or "x := NULL"
     attributes = (
         "to_json(struct_pack(" + ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in others) + "))"
         if others else "'{}'::JSON"
     )
     return (
-        "SELECT file_name, file_line, load_error, "
-        f"coalesce(raw_line, to_json(struct_pack({packed}))::VARCHAR) AS raw_record, "
-        f"{', '.join(renamed)}, {attributes} AS attributes FROM {raw}"
+        f"{head}, coalesce(raw_line, to_json(struct_pack({packed}))::VARCHAR) AS raw_record, "
+        f"{', '.join(renamed)}, {attributes} AS attributes FROM _jm_numbered"
     )

@@ -12,6 +12,9 @@ that goes to the file, so a log of 10M events never holds more than one batch in
 A file is written under a temporary name beside `path` and moved into place when complete;
 a path ending in `.gz` is gzipped.
 
+`export_run` writes both from a run's Parquet outputs: a run when `exports` asks, `journeymine
+export` on demand (at millions of events they take longer than the rest of the run).
+
 Orders: an event names an order when its `attributes` hold `order_id` (the properties of
 Segment's 'Order Completed' and 'Click and Collect Order Placed') or `order_ref` (a POS row:
 the web order a pickup collects or a return refunds); see docs/input-formats.md.
@@ -326,6 +329,31 @@ def _ocel_relationship(object_id: str, qualifier: str) -> str:
 
 
 # --- files and batches ---------------------------------------------------------------------
+
+
+XES_FILE, OCEL_FILE = "journeys.xes.gz", "journeys.ocel.json.gz"
+
+
+def export_run(output_dir: Path, *, xes: bool = True, ocel: bool = True) -> dict[str, int]:
+    """Write journeys.xes.gz and/or journeys.ocel.json.gz in `output_dir` from the run's
+    events.parquet and journeys.parquet; return what was written (events, objects)."""
+    missing = [name for name in ("events", "journeys") if not (output_dir / f"{name}.parquet").is_file()]
+    if missing:
+        raise JourneymineError(
+            f"cannot export: {', '.join(m + '.parquet' for m in missing)} not found in {output_dir}; "
+            "expected the output folder of a finished `journeymine run`"
+        )
+    counts: dict[str, int] = {}
+    with Warehouse(":memory:") as wh:
+        for name in ("events", "journeys"):
+            parquet = str((output_dir / f"{name}.parquet").resolve()).replace("'", "''")
+            wh.execute(f"CREATE VIEW marts.{name} AS SELECT * FROM read_parquet('{parquet}')")
+        if xes:
+            counts["xes_events"] = export_xes(wh, output_dir / XES_FILE)
+        if ocel:
+            written = export_ocel(wh, output_dir / OCEL_FILE)
+            counts |= {"ocel_events": written["events"], "ocel_objects": written["objects"]}
+    return counts
 
 
 def require_marts(wh: Warehouse, tables: tuple[str, ...]) -> None:

@@ -21,13 +21,14 @@ import duckdb
 
 from journeymine import __version__
 from journeymine.config import Config
-from journeymine.db import Warehouse, quote_ident
+from journeymine.db import Warehouse, model_sql, quote_ident
 from journeymine.errors import JourneymineError
 from journeymine.schema import OUTPUT_COLUMNS
 
 # Each output and the query that produces it from the working database.
 OUTPUT_QUERIES: dict[str, str] = {
-    "events": "SELECT * FROM marts.events",
+    # millions of wide rows: never a table of its own, read once into the Parquet file
+    "events": model_sql("marts/events"),
     "sessions": "SELECT * FROM marts.sessions",
     "journeys": (
         "SELECT * EXCLUDE (journey_key, touchpoint_path, activity_code_path) FROM marts.journeys "
@@ -49,8 +50,9 @@ OUTPUT_QUERIES: dict[str, str] = {
     "conformance_deviations": "SELECT * FROM marts.conformance_deviations",
     "log_rejects": "SELECT * FROM journeys.log_rejects ORDER BY row_number",
     "rejects": (
-        "SELECT source, file_name, file_line, event_id, reason FROM staged.rejects "
-        "ORDER BY source, file_name, file_line"
+        "SELECT rejects.source, files.file_name, rejects.file_line, rejects.event_id, rejects.reason "
+        "FROM staged.rejects AS rejects JOIN meta.loaded_files AS files USING (file_id) "
+        "ORDER BY rejects.source, files.file_name, rejects.file_line"
     ),
 }
 # What a full run publishes, and what `journeymine mine` publishes for a plain event log.

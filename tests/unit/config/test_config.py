@@ -319,14 +319,14 @@ def test_session_timeouts_name_channels_as_the_sources_do(tmp_path: Path) -> Non
 
 def test_mining_sections_have_documented_defaults() -> None:
     """Without labels/mining/journey_map/exports: URLs templated, repeats collapsed, no rare
-    grouping, model from 80% coverage with noise 0.2, no journey map, both exports on."""
+    grouping, model from 80% coverage with noise 0.2, no journey map, no XES or OCEL export."""
     config = parse_config(config_with(), base_dir=Path("/cfg"))
     assert (config.labels.template_urls, config.labels.collapse_repeats, config.labels.rare_activity_share) == (
         True, True, 0.0)
     assert (config.mining.model_coverage, config.mining.noise_threshold, config.mining.max_model_variants) == (
         0.8, 0.2, 1000)
     assert config.journey_map.stages == ()
-    assert (config.exports.xes, config.exports.ocel) == (True, True)
+    assert (config.exports.xes, config.exports.ocel) == (False, False)
 
 
 def test_journey_map_keeps_the_declared_order() -> None:

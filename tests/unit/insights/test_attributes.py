@@ -8,7 +8,6 @@ the steps, and the other events of a journey are read only when it lacks an OS o
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from journeymine.db import Warehouse
@@ -21,7 +20,8 @@ JOURNEYS = {
     "channels": "VARCHAR[]", "touchpoint_path": "INTEGER[]",
 }
 STEPS = {"journey_key": "UBIGINT", "step_number": "INTEGER", "touchpoint": "INTEGER", "event_seq": "BIGINT"}
-EVENTS = {"journey_id": "VARCHAR", "channel": "VARCHAR", "event_seq": "BIGINT", "attributes": "JSON"}
+EVENTS = {"journey_id": "VARCHAR", "channel": "VARCHAR", "event_seq": "BIGINT", "os_name": "VARCHAR",
+          "device_type": "VARCHAR"}
 CUSTOMERS = {"customer_id": "VARCHAR", "segment": "VARCHAR", "country": "VARCHAR"}
 
 
@@ -37,7 +37,7 @@ def given(make_table, journeys: dict[str, list[tuple[str, dict[str, Any] | None]
         for step_number, (channel, attributes) in enumerate(path, start=1):
             seq += 1
             steps.append((key, step_number, CODES[channel], seq))
-            events.append((journey_id, channel, seq, json.dumps(attributes) if attributes is not None else None))
+            events.append((journey_id, channel, seq, *((attributes or {}).get(k) for k in ("os_name", "device_type"))))
     make_table("journeys.touchpoints", TOUCHPOINTS, [(code, channel, "visit") for channel, code in CODES.items()])
     make_table("marts.journeys", JOURNEYS, journey_rows)
     make_table("journeys.step_codes", STEPS, steps)

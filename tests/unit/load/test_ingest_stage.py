@@ -1,4 +1,4 @@
-"""Ingest (journeymine.load.ingest.load_source) and staging (journeymine.load.stage.stage_source) on tiny files."""
+"""Loading a source (journeymine.load.source.load_source: ingest, then staging) on tiny files."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ import pytest
 from journeymine.config import IdentityConfig, SourceConfig
 from journeymine.db import Warehouse
 from journeymine.errors import SourceError
-from journeymine.load.ingest import load_source
-from journeymine.load.stage import StageCounts, create_staged_tables, stage_source
+from journeymine.load.source import load_source
+from journeymine.load.stage import StageCounts
 
 CONTACTS = "contact_id,caller_phone,customer_ref,started_at,answered_at,ended_at,queue,reason,outcome,csat,sentiment\n"
 POS = "transaction_id,store_id,loyalty_id,occurred_at,kind,amount,order_ref\n"
 CRM = "customer_ref,email,phone,loyalty_id,segment,signup_date,country\n"
 CALL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+IDENTITY = IdentityConfig(salt="test-salt", default_country_code="44")
 
 
 def call(contact_id: str, started_at: str = "2026-02-01 10:00:00", phone: str = "07700 900123", **extra: str) -> str:
@@ -53,18 +54,19 @@ def events(wh: Warehouse, source: str) -> dict[str, tuple]:
 def rejects(wh: Warehouse, source: str) -> list[tuple[int, str]]:
     """(file_line, reason) of a source's rejects, in line order."""
     return wh.rows(
-        "SELECT file_line, reason FROM staged.rejects WHERE source = $s ORDER BY file_name, file_line", {"s": source}
+        "SELECT rejects.file_line, rejects.reason FROM staged.rejects AS rejects "
+        "JOIN meta.loaded_files AS files USING (file_id) WHERE rejects.source = $s "
+        "ORDER BY files.file_name, rejects.file_line", {"s": source}
     )
 
 
 @pytest.fixture
 def load_and_stage(warehouse: Warehouse, identity: IdentityConfig) -> Callable[[SourceConfig], StageCounts]:
-    """Load a source's files and stage all its rows, as the pipeline's load_source step does."""
-    create_staged_tables(warehouse)
+    """Load a source's new files (read and stage them), as the pipeline's load_source step does;
+    return the counts of all its rows."""
 
     def run(source: SourceConfig, run_id: str = "run-1") -> StageCounts:
-        load_source(warehouse, source, run_id=run_id)
-        return stage_source(warehouse, source, identity, source_rank=0)
+        return load_source(warehouse, source, identity, run_id=run_id).counts
 
     return run
 
@@ -73,14 +75,14 @@ def load_and_stage(warehouse: Warehouse, identity: IdentityConfig) -> Callable[[
 
 
 def test_reloading_the_same_file_adds_nothing(warehouse: Warehouse, write_file, source_config) -> None:
-    """A file whose content was loaded before is skipped and the raw table does not grow."""
+    """A file whose content was loaded before is skipped and the staged rows do not grow."""
     write_file("calls/a.csv", CONTACTS + call("k1") + call("k2"))
     source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
-    first = load_source(warehouse, source, run_id="r1")
-    second = load_source(warehouse, source, run_id="r2")
+    first = load_source(warehouse, source, IDENTITY, run_id="r1")
+    second = load_source(warehouse, source, IDENTITY, run_id="r2")
     assert [(f.file_name, f.status, f.n_rows) for f in first.files] == [("a.csv", "loaded", 2)]
     assert [(f.file_name, f.status, f.n_rows) for f in second.files] == [("a.csv", "skipped", 0)]
-    assert warehouse.scalar("SELECT count(*) FROM raw.calls") == 2
+    assert warehouse.scalar("SELECT count(*) FROM staged.events") == 2
     assert warehouse.scalar("SELECT count(*) FROM meta.loaded_files") == 1
 
 
@@ -88,23 +90,25 @@ def test_same_content_under_another_name_is_skipped(warehouse: Warehouse, write_
     """A renamed copy of a loaded file is recognised by its content and skipped."""
     write_file("calls/a.csv", CONTACTS + call("k1"))
     source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
-    load_source(warehouse, source, run_id="r1")
+    load_source(warehouse, source, IDENTITY, run_id="r1")
     write_file("calls/copy_of_a.csv", CONTACTS + call("k1"))
-    again = load_source(warehouse, source, run_id="r2")
+    again = load_source(warehouse, source, IDENTITY, run_id="r2")
     assert {f.file_name: f.status for f in again.files} == {"a.csv": "skipped", "copy_of_a.csv": "skipped"}
     assert again.n_rows_loaded == 0
-    assert warehouse.scalar("SELECT count(*) FROM raw.calls") == 1
+    assert warehouse.scalar("SELECT count(*) FROM staged.events") == 1
 
 
 def test_a_new_file_is_loaded_next_to_the_old_ones(warehouse: Warehouse, write_file, source_config) -> None:
     """Only files not seen before are loaded; the raw table keeps every row with its file name."""
     write_file("calls/2026-01.csv", CONTACTS + call("k1"))
     source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
-    load_source(warehouse, source, run_id="r1")
+    load_source(warehouse, source, IDENTITY, run_id="r1")
     write_file("calls/2026-02.csv", CONTACTS + call("k2") + call("k3"))
-    again = load_source(warehouse, source, run_id="r2")
+    again = load_source(warehouse, source, IDENTITY, run_id="r2")
     assert (again.n_files_loaded, again.n_files_skipped, again.n_rows_loaded) == (1, 1, 2)
-    assert warehouse.rows("SELECT file_name, count(*) FROM raw.calls GROUP BY ALL ORDER BY 1") == [
+    assert warehouse.rows(
+        "SELECT file_name, count(*) FROM staged.events JOIN meta.loaded_files USING (file_id) GROUP BY ALL ORDER BY 1"
+    ) == [
         ("2026-01.csv", 1), ("2026-02.csv", 2),
     ]
 
@@ -168,7 +172,9 @@ def test_duplicate_across_files_keeps_the_first_file(warehouse: Warehouse, load_
     write_file("calls/a.csv", CONTACTS + call("k1"))
     write_file("calls/b.csv", CONTACTS + call("k2") + call("k1"))
     load_and_stage(source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT))
-    assert warehouse.rows("SELECT file_name, file_line, reason FROM staged.rejects") == [
+    assert warehouse.rows(
+        "SELECT file_name, file_line, reason FROM staged.rejects JOIN meta.loaded_files USING (file_id)"
+    ) == [
         ("b.csv", 3, "duplicate of a.csv:2 (same event_id, same content)")
     ]
 
@@ -220,7 +226,7 @@ def test_store_row_without_loyalty_id_is_rejected_as_no_identifier(
 def test_rows_read_equal_rows_accepted_plus_rows_rejected(
     warehouse: Warehouse, load_and_stage, write_file, source_config
 ) -> None:
-    """Per source, every raw row is either accepted (event or identity record) or rejected."""
+    """Per source, every row read is either accepted (event or identity record) or rejected."""
     write_file(
         "web/a.jsonl",
         message("m1")
@@ -231,22 +237,52 @@ def test_rows_read_equal_rows_accepted_plus_rows_rejected(
     )
     counts = load_and_stage(source_config("web", "segment", "web/*.jsonl", channel="web"))
     assert (counts.n_read, counts.n_events, counts.n_identity_records, counts.n_rejected) == (5, 2, 1, 2)
-    assert counts.n_read == warehouse.scalar("SELECT count(*) FROM raw.web")
+    assert counts.n_read == warehouse.scalar("SELECT sum(n_rows) FROM meta.loaded_files WHERE source = 'web'")
     assert rejects(warehouse, "web") == [
         (3, "unsupported message type 'group'; expected track, page, screen, identify or alias"),
         (4, "no identifier (anonymousId or userId)"),
     ]
 
 
-def test_staging_again_replaces_the_source_rows(warehouse: Warehouse, identity, load_and_stage, write_file, source_config) -> None:
-    """The staged layer is derived: staging a source twice leaves one copy of each row."""
+def test_loading_again_stages_nothing_twice(warehouse: Warehouse, load_and_stage, write_file, source_config) -> None:
+    """The staged layer is kept between runs: loading a source again, with no new file, leaves one
+    copy of each row and the same counts."""
     write_file("calls/a.csv", CONTACTS + call("k1") + call("k2", started_at="bad"))
     source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
     load_and_stage(source)
-    again = stage_source(warehouse, source, identity, source_rank=0)
-    assert (again.n_events, again.n_rejected) == (1, 1)
+    again = load_and_stage(source, run_id="run-2")
+    assert (again.n_read, again.n_events, again.n_rejected) == (2, 1, 1)
     assert warehouse.scalar("SELECT count(*) FROM staged.events") == 1
     assert warehouse.scalar("SELECT count(*) FROM staged.rejects") == 1
+
+
+def test_changed_staging_settings_read_the_files_again(
+    warehouse: Warehouse, load_and_stage, write_file, source_config
+) -> None:
+    """A source whose settings change (here its time zone) is staged again from its files: its
+    rows are replaced, not added to."""
+    write_file("calls/a.csv", CONTACTS + call("k1", started_at="2026-07-01 12:00:00"))
+    load_and_stage(source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT))
+    counts = load_and_stage(source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT,
+                                          time_zone="Europe/London"))
+    assert (counts.n_read, counts.n_events) == (1, 1)
+    assert events(warehouse, "calls")["k1"][2] == datetime(2026, 7, 1, 11, 0, tzinfo=UTC)
+
+
+def test_a_later_file_that_sorts_first_takes_over_a_duplicate_id(
+    warehouse: Warehouse, load_and_stage, write_file, source_config
+) -> None:
+    """Duplicates are settled by file name and line whatever the order files arrive in: an id
+    first loaded from b.csv moves to the rejects (with its raw line) when a.csv arrives with it."""
+    write_file("calls/b.csv", CONTACTS + call("k1", queue="late"))
+    source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
+    load_and_stage(source)
+    write_file("calls/a.csv", CONTACTS + call("k1"))
+    counts = load_and_stage(source, run_id="run-2")
+    assert (counts.n_read, counts.n_events, counts.n_rejected) == (2, 1, 1)
+    assert warehouse.rows(
+        "SELECT file_name, file_line, reason, raw_record FROM staged.rejects JOIN meta.loaded_files USING (file_id)"
+    ) == [("b.csv", 2, "event_id 'k1' already used at a.csv:2 with different content", call("k1", queue="late").strip())]
 
 
 # --- time zones --------------------------------------------------------------------------
@@ -289,15 +325,15 @@ def test_missing_required_csv_column_raises_naming_it(warehouse: Warehouse, writ
     write_file("calls/a.csv", CONTACTS.replace(",reason", "") + "k1,07700 900123,,2026-02-01 10:00:00,,,q,resolved,,\n")
     source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
     with pytest.raises(SourceError, match=r"missing column\(s\) reason; expected the contacts preset's columns"):
-        load_source(warehouse, source, run_id="r1")
-    assert not warehouse.table_exists("raw", "calls")
+        load_source(warehouse, source, IDENTITY, run_id="r1")
+    assert warehouse.scalar("SELECT count(*) FROM staged.events") == 0
     assert warehouse.scalar("SELECT count(*) FROM meta.loaded_files") == 0
 
 
 def test_source_without_files_raises(warehouse: Warehouse, source_config) -> None:
     """A glob that matches nothing is an error naming the source and the glob."""
     with pytest.raises(SourceError, match=r"source 'calls': no files match .*calls/\*\.csv"):
-        load_source(warehouse, source_config("calls", "contacts", "calls/*.csv"), run_id="r1")
+        load_source(warehouse, source_config("calls", "contacts", "calls/*.csv"), IDENTITY, run_id="r1")
 
 
 def test_optional_preset_columns_may_be_absent(warehouse: Warehouse, load_and_stage, write_file, source_config) -> None:
@@ -388,9 +424,7 @@ def test_no_raw_email_or_phone_reaches_the_staged_tables(
     )
     write_file("crm/a.csv", CRM + "C000123,jane.doe@example.com,+44 7700 900124,LY-77,gold,2025-01-01,gb\n")
     load_and_stage(source_config("web", "segment", "web/*.jsonl", channel="web"))
-    crm = source_config("crm", "crm", "crm/*.csv")
-    load_source(warehouse, crm, run_id="run-1")
-    stage_source(warehouse, crm, identity, source_rank=1)
+    load_and_stage(source_config("crm", "crm", "crm/*.csv"))
     staged_text = " ".join(
         str(r) for table in ("staged.events", "staged.identity_records")
         for r in warehouse.rows(f"SELECT * FROM {table}")

@@ -1,0 +1,181 @@
+"""Load a source: read each new file and stage it, then settle duplicate ids and reconcile.
+
+    new files (by content) ─read─▶ _jm_numbered ─stage─▶ staged.events / identity_records / rejects
+                                   (one file at a time, each in a transaction with its registration)
+    then: rows whose event_id an earlier row holds → staged.rejects; rows read = accepted + rejected
+
+Files loaded before are not read again: a nightly run costs what is new. When a source's
+staging settings change (preset, mapping, time zone, salt, the staging SQL itself), what was
+staged from it is dropped and its files are read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from journeymine.config import IdentityConfig, SourceConfig
+from journeymine.db import Warehouse, model_sql
+from journeymine.errors import JourneymineError
+from journeymine.load.ingest import create_meta_tables, drop_read_tables, new_files, read_file, read_lines, register_file
+from journeymine.load.stage import (
+    DUPLICATES_MODEL, STAGING_MODELS, StageCounts, count_source, create_staged_tables, delete_source, reject_duplicates,
+    stage_file,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """What happened to one file: loaded (with its row count) or skipped as already loaded."""
+
+    file_name: str
+    status: str
+    n_rows: int
+    n_load_errors: int
+
+
+@dataclass(frozen=True)
+class SourceLoad:
+    """The files of one source this run, and the counts of all its staged rows."""
+
+    source: str
+    files: tuple[FileLoad, ...]
+    counts: StageCounts
+    restaged: bool = False
+
+    @property
+    def n_rows_loaded(self) -> int:
+        return sum(f.n_rows for f in self.files)
+
+    @property
+    def n_files_loaded(self) -> int:
+        return sum(f.status == "loaded" for f in self.files)
+
+    @property
+    def n_files_skipped(self) -> int:
+        return sum(f.status == "skipped" for f in self.files)
+
+
+def prepare_working_database(wh: Warehouse) -> None:
+    """The meta and staged tables; a working database written by an older journeymine (raw
+    tables, staged tables rebuilt every run) is cleared, so its files are read again."""
+    if wh.table_exists("meta", "loaded_files") and "file_id" not in wh.columns("meta", "loaded_files"):
+        log.warning("the working database %s comes from an older journeymine: its files are read again", wh.path)
+        for schema, name in wh.rows(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('raw', 'staged') OR (table_schema = 'meta' AND table_name = 'loaded_files')"
+        ):
+            wh.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}"')
+    create_meta_tables(wh)
+    create_staged_tables(wh)
+
+
+def forget_other_sources(wh: Warehouse, sources: tuple[str, ...]) -> None:
+    """Drop what was staged from sources the config no longer names (their files are read
+    again if they come back)."""
+    for (source,) in wh.rows("SELECT DISTINCT source FROM meta.loaded_files WHERE NOT list_contains($s, source)",
+                             {"s": list(sources)}):
+        log.info("source %s is no longer in the config: what was staged from it is dropped", source)
+        delete_source(wh, source)
+        wh.execute("DELETE FROM meta.sources WHERE source = $source", {"source": source})
+
+
+def staging_fingerprint(source: SourceConfig, identity: IdentityConfig) -> str:
+    """A hash of everything that decides how the source's rows are staged."""
+    settings = {
+        "source": {k: v for k, v in asdict(source).items() if k != "path"},
+        "salt": identity.salt,
+        "country_code": identity.default_country_code,
+        "sql": [model_sql(m) for m in ("macros", STAGING_MODELS[source.preset], DUPLICATES_MODEL)],
+    }
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def load_source(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *, run_id: str) -> SourceLoad:
+    """Read and stage the source's files not loaded before; return what was done and the counts."""
+    prepare_working_database(wh)
+    restaged = _check_settings(wh, source, identity)
+    to_load, skipped = new_files(wh, source)
+    loaded: list[FileLoad] = []
+    for i, file in enumerate(to_load, start=1):
+        log.info("source %s: loading file %d/%d %s", source.name, i, len(to_load), file.name)
+        wh.execute("BEGIN TRANSACTION")
+        try:
+            columns = read_file(wh, source, file.path)
+            n_rows, n_errors = wh.rows(
+                "SELECT count(*), count(load_error) FROM _jm_numbered"
+            )[0]
+            file_id = register_file(wh, source.name, file, n_rows=int(n_rows), n_errors=int(n_errors), run_id=run_id)
+            stage_file(wh, source, identity, file_id=file_id, file_name=file.name, columns=columns)
+            wh.execute("COMMIT")
+        except Exception:
+            wh.execute("ROLLBACK")
+            raise
+        finally:
+            drop_read_tables(wh)
+        loaded.append(FileLoad(file.name, "loaded", int(n_rows), int(n_errors)))
+    _settle_duplicates(wh, source)
+    counts = count_source(wh, source.name)
+    if counts.n_read != counts.n_accepted + counts.n_rejected:
+        raise JourneymineError(
+            f"source {source.name!r} does not reconcile: read {counts.n_read} rows, accepted "
+            f"{counts.n_accepted}, rejected {counts.n_rejected}"
+        )
+    files = tuple(loaded) + tuple(FileLoad(f.name, "skipped", 0, 0) for f in skipped)
+    return SourceLoad(source.name, tuple(sorted(files, key=lambda f: f.file_name)), counts, restaged)
+
+
+def _check_settings(wh: Warehouse, source: SourceConfig, identity: IdentityConfig) -> bool:
+    """Drop what was staged from the source if its staging settings changed; True if so."""
+    fingerprint = staging_fingerprint(source, identity)
+    stored = wh.scalar("SELECT fingerprint FROM meta.sources WHERE source = $source", {"source": source.name})
+    changed = stored is not None and stored != fingerprint
+    if changed:
+        log.info("source %s: its staging settings changed; its files are read again", source.name)
+        delete_source(wh, source.name)
+    if stored != fingerprint:
+        wh.execute("DELETE FROM meta.sources WHERE source = $source", {"source": source.name})
+        wh.execute("INSERT INTO meta.sources VALUES ($source, $fingerprint, now())",
+                   {"source": source.name, "fingerprint": fingerprint})
+    return changed
+
+
+def _settle_duplicates(wh: Warehouse, source: SourceConfig) -> None:
+    """Reject the rows whose event_id an earlier row holds, for the files not yet checked, and
+    give those rejects their raw record (read again from their file)."""
+    unchecked = [int(r[0]) for r in wh.rows(
+        "SELECT file_id FROM meta.loaded_files WHERE source = $source AND NOT is_checked ORDER BY file_id",
+        {"source": source.name},
+    )]
+    if not unchecked:
+        return
+    wh.execute("BEGIN TRANSACTION")
+    try:
+        moved = reject_duplicates(wh, source.name, unchecked)
+        wh.execute("UPDATE meta.loaded_files SET is_checked = true WHERE list_contains($ids, file_id)",
+                   {"ids": unchecked})
+        wh.execute("COMMIT")
+    except Exception:
+        wh.execute("ROLLBACK")
+        raise
+    _fill_raw_records(wh, source, moved)
+
+
+def _fill_raw_records(wh: Warehouse, source: SourceConfig, moved: list[tuple[int, int, str]]) -> None:
+    by_file: dict[int, list[int]] = {}
+    for file_id, line, _ in moved:
+        by_file.setdefault(file_id, []).append(line)
+    for file_id, lines in by_file.items():
+        path = Path(str(wh.scalar("SELECT file_path FROM meta.loaded_files WHERE file_id = $id", {"id": file_id})))
+        if not path.is_file():
+            continue  # the file is gone: the reject keeps its file and line, not its text
+        for line, raw in read_lines(wh, path, lines).items():
+            wh.execute(
+                "UPDATE staged.rejects SET raw_record = $raw WHERE file_id = $id AND file_line = $line",
+                {"raw": raw, "id": file_id, "line": line},
+            )
