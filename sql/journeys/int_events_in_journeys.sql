@@ -3,7 +3,8 @@
 -- mining and the insights read of it. journey_key (customer_no · 2^24 + journey number) is the
 -- journey's integer key: unique by construction, and the same whichever partition built it. The hub of the journeys layer: labels, sessions,
 -- friction, the emotion curve and the events output read it. Reads stitched.events and
--- journeys.events_placed (the numbers the placement pass gave each event), joined by event_key.
+-- journeys.events_placed (the numbers the placement pass gave each event), joined by event_key
+-- (a hash join runs on every core; a positional join, measured at 10M events, on one).
 with placed as (
     select * from journeys.events_placed
 ),

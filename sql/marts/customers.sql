@@ -1,7 +1,7 @@
 -- customers: one row per customer_id: how many identifiers of each kind were stitched into
 -- it (never their values), whether it is a shared identifier's pseudo-customer, its CRM
 -- segment attributes and its span of activity. Reads stitched.identity_map,
--- staged.identity_records and stitched.events.
+-- staged.identity_records and journeys.events_in_journeys.
 with identity_map as (
     select * from stitched.identity_map
 ),
@@ -42,13 +42,13 @@ profiles as (
 channel_activity as (
     -- one pass over the events, per customer and channel (a customer uses a few channels)
     select
-        customer_id,
+        any_value(customer_id) as customer_id,
         channel,
         count(*) as n_events,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at
-    from stitched.events
-    group by customer_id, channel
+    from journeys.events_in_journeys
+    group by customer_no, channel
 ),
 
 activity as (

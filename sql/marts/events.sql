@@ -1,7 +1,7 @@
 -- events (a query, run when the events output is written): one row per stitched event, in the
--- total event order (output contract). Reads journeys.events_in_journeys (the journey of each
--- event) and staged.events (what the journeys layer does not carry: the source's own id,
--- the source and the attributes), joined by event_key.
+-- total event order (output contract). Reads journeys.events_in_journeys (each event's
+-- customer, session, journey and step) and staged.events (what the journeys layer does not
+-- carry: the source's own id, the source, the attributes), joined by event_key.
 with source as (
     select * from journeys.events_in_journeys
 ),

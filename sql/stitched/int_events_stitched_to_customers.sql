@@ -2,7 +2,7 @@
 -- customer_id and its place in the total order of all events (event_seq: occurred_at, then
 -- source order: the source's place in the config, the file name, the line). Lean on purpose:
 -- only what sessions, journeys and mining read; the events output takes the rest from
--- staged.events by event_key. Reads staged.events, meta.loaded_files and
+-- staged.events. Reads staged.events, meta.loaded_files and
 -- stitched.identity_sets_resolved. Parameters: $sources (the config's sources, in order).
 with files as (
     select

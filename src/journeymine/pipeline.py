@@ -168,7 +168,7 @@ def prepare_journeys(wh: Warehouse, config: Config, n_partitions: int | None = N
 def finish_journeys(wh: Warehouse, config: Config, jobs: list[PartitionJob], counts: list[dict[str, int]], *,
                     started: float | None = None) -> StepResult:
     """The partitions' tables put together (or the journeys built here when there are none),
-    then journey keys, steps, transitions, and the sessions and journeys marts."""
+    then journey keys, steps, and the sessions and journeys marts."""
     started = time.perf_counter() if started is None else started
     goals = config.journeys.goal_activities
     details: dict[str, Any] = {"n_partitions": max(len(jobs), 1)}
@@ -178,10 +178,12 @@ def finish_journeys(wh: Warehouse, config: Config, jobs: list[PartitionJob], cou
         details |= {key: sum(c[key] for c in counts) for key in ("n_events", "n_sessions", "n_journeys")}
     else:
         details |= build_partition(wh, config.sessions, config.journeys, collapse_repeats=config.labels.collapse_repeats)
+    # every stitched event is in journeys.events_in_journeys now: free the memory
+    for table in ("stitched.events", "journeys.events_placed"):
+        wh.execute(f"DROP TABLE IF EXISTS {table}")
     build_journey_keys(wh)
     rare = tuple(r[0] for r in wh.rows("SELECT label FROM journeys.rare_labels ORDER BY label"))
     details["labels"] = finish_steps(wh, config.labels, rare).to_dict()
-    wh.build("journeys.transitions", "journeys/int_journey_transitions")
     wh.build("marts.sessions", "marts/sessions")
     build_journeys_mart(wh, goals, config.journeys.window_days, labels=config.labels)
     details["outcomes"] = dict(wh.rows("SELECT outcome, count(*) FROM marts.journeys GROUP BY outcome ORDER BY outcome"))

@@ -1,5 +1,5 @@
 """Fixtures for the SQL model tests: tiny journeys written inline, built into the tables the
-mining marts read (journeys.events_in_journeys, journeys.steps, journeys.transitions,
+mining marts read (journeys.events_in_journeys, journeys.steps,
 marts.journeys, ...)."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class J:
 @pytest.fixture
 def given_journeys(make_table, warehouse: Warehouse):
     """given_journeys(journeys): journeys.events_in_journeys, journeys.steps (label hygiene off),
-    journeys.transitions and marts.journeys for these journeys (journey k starts k days after T0, so event_seq follows time)."""
+    and marts.journeys for these journeys (journey k starts k days after T0, so event_seq follows time)."""
 
     def make(journeys: list[J]) -> None:
         events, rows, seq = [], [], 0
@@ -93,6 +93,5 @@ def given_journeys(make_table, warehouse: Warehouse):
             "CROSS JOIN (SELECT list(DISTINCT activity ORDER BY activity) AS activity_of FROM journeys.touchpoints) AS names"
         )
         warehouse.build("journeys.touchpoint_paths", "journeys/int_touchpoint_paths_counted")
-        warehouse.build("journeys.transitions", "journeys/int_journey_transitions")
 
     return make

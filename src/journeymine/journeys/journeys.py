@@ -37,17 +37,11 @@ def place_in_journeys(wh: Warehouse, sessions: SessionConfig, journeys: JourneyC
         events["is_goal"].astype(bool), timeouts, journeys.window_days * MICROS_PER_DAY,
     )
     wh.create_from_arrays("journeys.events_placed", {
-        "event_key": events["event_key"],
-        "session_number": placed.session_number,
-        "journey_number": placed.journey_number,
-        "step_number": placed.step_number,
+        "event_key": events["event_key"], "session_number": placed.session_number,
+        "journey_number": placed.journey_number, "step_number": placed.step_number,
     })
     n_events = wh.build("journeys.events_in_journeys", "journeys/int_events_in_journeys")
-    n_sessions, n_journeys = wh.rows(
-        "SELECT count(DISTINCT (customer_no, channel, session_number)), count(DISTINCT (customer_no, journey_number)) "
-        "FROM journeys.events_in_journeys"
-    )[0]
-    return {"n_events": n_events, "n_sessions": int(n_sessions), "n_journeys": int(n_journeys)}
+    return {"n_events": n_events, "n_sessions": placed.n_sessions, "n_journeys": placed.n_journeys}
 
 
 def build_journeys_mart(

@@ -52,6 +52,8 @@ class Placement:
     session_number: np.ndarray
     journey_number: np.ndarray
     step_number: np.ndarray
+    n_sessions: int
+    n_journeys: int
 
 
 def place_events(
@@ -81,7 +83,7 @@ def place_events(
     session_start = group_start | (timeout == 0) | (channel_gap > timeout)
     session_number = np.empty(n, dtype=np.int64)
     session_number[by_channel] = number_within(group_start, session_start)
-    return Placement(session_number, journey_number, step_number)
+    return Placement(session_number, journey_number, step_number, int(session_start.sum()), int(journey_start.sum()))
 
 
 @dataclass(frozen=True)

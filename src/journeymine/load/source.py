@@ -28,6 +28,9 @@ from journeymine.load.stage import (
 
 log = logging.getLogger(__name__)
 
+# the shape of the staged tables: a new one stages every source again
+STAGED_LAYOUT = 2
+
 
 @dataclass(frozen=True)
 class FileLoad:
@@ -88,6 +91,7 @@ def forget_other_sources(wh: Warehouse, sources: tuple[str, ...]) -> None:
 def staging_fingerprint(source: SourceConfig, identity: IdentityConfig) -> str:
     """A hash of everything that decides how the source's rows are staged."""
     settings = {
+        "layout": STAGED_LAYOUT,
         "source": {k: v for k, v in asdict(source).items() if k != "path"},
         "salt": identity.salt,
         "country_code": identity.default_country_code,

@@ -73,6 +73,14 @@ def create_staged_tables(wh: Warehouse) -> None:
     )
     wh.execute(
         """
+        CREATE TABLE IF NOT EXISTS staged.identity_sets (
+            source VARCHAR, file_id INTEGER, identity_key UBIGINT, identifiers STRUCT(kind VARCHAR, id VARCHAR)[],
+            n_records BIGINT
+        )
+        """
+    )
+    wh.execute(
+        """
         CREATE TABLE IF NOT EXISTS staged.rejects (
             source VARCHAR, file_id INTEGER, file_line BIGINT, event_id VARCHAR, reason VARCHAR, raw_record VARCHAR
         )
@@ -102,7 +110,8 @@ def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *,
         # the raw record is kept for rejects only; accepted rows keep its hash (re-delivery or conflict)
         wh.execute(
             "CREATE OR REPLACE TEMP TABLE _jm_staged AS SELECT * REPLACE "
-            "(CASE WHEN reject_reason IS NOT NULL THEN raw_record END AS raw_record), hash(raw_record) AS record_hash "
+            "(CASE WHEN reject_reason IS NOT NULL THEN raw_record END AS raw_record), hash(raw_record) AS record_hash, "
+            "hash(identifiers) AS identity_key "
             f"FROM ({model_sql(STAGING_MODELS[source.preset])})",
             params,
         )
@@ -111,7 +120,7 @@ def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *,
         f"""
         INSERT INTO staged.events
         SELECT $file_id * 4294967296 + file_line, $source, event_id, channel, activity, occurred_at, ended_at,
-               identifiers, hash(identifiers), attributes, sentiment, value, {typed}, record_hash, $file_id,
+               identifiers, identity_key, attributes, sentiment, value, {typed}, record_hash, $file_id,
                file_line
         FROM temp._jm_staged WHERE reject_reason IS NULL AND record_kind = 'event'
         """,
@@ -120,7 +129,7 @@ def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *,
     wh.execute(
         """
         INSERT INTO staged.identity_records
-        SELECT $file_id * 4294967296 + file_line, $source, event_id, occurred_at, identifiers, hash(identifiers),
+        SELECT $file_id * 4294967296 + file_line, $source, event_id, occurred_at, identifiers, identity_key,
                attributes, record_hash, $file_id, file_line
         FROM temp._jm_staged WHERE reject_reason IS NULL AND record_kind = 'identity'
         """,
@@ -131,6 +140,16 @@ def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *,
         INSERT INTO staged.rejects
         SELECT $source, $file_id, file_line, event_id, reject_reason, raw_record
         FROM temp._jm_staged WHERE reject_reason IS NOT NULL
+        """,
+        params,
+    )
+    # the distinct identifier lists of the file's records, counted: stitching reads these, not every record
+    wh.execute(
+        """
+        INSERT INTO staged.identity_sets
+        SELECT $source, $file_id, identity_key, any_value(identifiers), count(*)
+        FROM temp._jm_staged WHERE reject_reason IS NULL
+        GROUP BY identity_key
         """,
         params,
     )
@@ -152,6 +171,22 @@ def reject_duplicates(wh: Warehouse, source: str, file_ids: list[int]) -> list[t
         wh.execute(
             "INSERT INTO staged.rejects SELECT $source, file_id, file_line, event_id, reason, NULL "
             "FROM temp._jm_duplicates", params,
+        )
+        # the moved records no longer count in their identifier lists
+        wh.execute(
+            """
+            INSERT INTO staged.identity_sets
+            SELECT $source, file_id, identity_key, any_value(identifiers), -count(*)
+            FROM (
+                SELECT file_id, identity_key, identifiers FROM staged.events
+                WHERE source = $source AND event_key IN (SELECT event_key FROM temp._jm_duplicates)
+                UNION ALL
+                SELECT file_id, identity_key, identifiers FROM staged.identity_records
+                WHERE source = $source AND event_key IN (SELECT event_key FROM temp._jm_duplicates)
+            )
+            GROUP BY file_id, identity_key
+            """,
+            params,
         )
         for table in ("events", "identity_records"):
             wh.execute(
@@ -185,7 +220,8 @@ def count_source(wh: Warehouse, source: str) -> StageCounts:
 
 def delete_source(wh: Warehouse, source: str) -> None:
     """Forget everything staged from a source, and its files (they are read again next)."""
-    for table in ("staged.events", "staged.identity_records", "staged.rejects", "meta.loaded_files"):
+    for table in ("staged.events", "staged.identity_records", "staged.identity_sets", "staged.rejects",
+                  "meta.loaded_files"):
         wh.execute(f"DELETE FROM {table} WHERE source = $source", {"source": source})
 
 
