@@ -164,7 +164,7 @@ def child_floor(config_path: Path) -> dict:
     rows = 0
     for name, source in config["sources"].items():
         if source.get("preset") == "segment":
-            reader = f"read_json($path, format = 'newline_delimited', ignore_errors = true)"
+            reader = "read_json($path, format = 'newline_delimited', ignore_errors = true)"
         else:
             reader = "read_csv($path, all_varchar = true, ignore_errors = true, delim = ',', quote = '\"')"
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM {reader}", {"path": source["path"]})

@@ -1,5 +1,6 @@
 -- Shared macros, created on every connection by journeymine.db: identifier normalisation,
--- identifier hashing and time parsing. One definition of each rule, used by every model.
+-- identifier hashing, time parsing, number and time checks, and the masking of personal data in
+-- free text. One definition of each rule, used by every model.
 
 -- email: trimmed, lower-cased, inner spaces removed; NULL unless it looks like local@domain
 CREATE OR REPLACE TEMP MACRO jm_norm_email(v) AS
@@ -79,8 +80,98 @@ CREATE OR REPLACE TEMP MACRO jm_parse_time(v, fmt, tz) AS
         ELSE timezone(tz, try_cast(trim(v) AS TIMESTAMP))
     END;
 
--- a number from text, NULL when empty or not a number
-CREATE OR REPLACE TEMP MACRO jm_number(v) AS try_cast(nullif(trim(v), '') AS DOUBLE);
+-- a number from text whose decimal mark is sep ('.' or ','); NULL when empty, not a number or
+-- not finite ('nan', 'inf'). With ',' a '.' is not accepted (it may be a thousands mark:
+-- '1.234' is not read as 1.234), nor is '_' with either ('1_000').
+CREATE OR REPLACE TEMP MACRO jm_finite(x) AS CASE WHEN isfinite(x) THEN x END;
+
+CREATE OR REPLACE TEMP MACRO jm_decimal(v, sep) AS
+    jm_finite(try_cast(
+        CASE
+            WHEN contains(v, '_') THEN NULL
+            WHEN sep = ',' THEN CASE WHEN NOT contains(v, '.') THEN replace(nullif(trim(v), ''), ',', '.') END
+            ELSE nullif(trim(v), '')
+        END AS DOUBLE
+    ));
+
+-- a number from text with a decimal point (a JSON number's text), NULL when empty or not a number
+CREATE OR REPLACE TEMP MACRO jm_number(v) AS jm_decimal(v, '.');
+
+-- why a number given as text cannot be used (a warning's reason), NULL when it is empty or a
+-- number: '<field> has a decimal comma' (the source's decimal_separator is '.'), '<field> has a
+-- decimal point' (it is ','), else '<field> not a number'. The value itself is never echoed.
+CREATE OR REPLACE TEMP MACRO jm_number_problem(field, v, sep) AS
+    CASE
+        WHEN nullif(trim(v), '') IS NULL OR jm_decimal(v, sep) IS NOT NULL THEN NULL
+        WHEN sep = '.' AND regexp_full_match(trim(v), '[+-]?[0-9]*,[0-9]+') THEN field || ' has a decimal comma'
+        WHEN sep = ',' AND regexp_full_match(trim(v), '[+-]?[0-9]*\.[0-9]+') THEN field || ' has a decimal point'
+        ELSE field || ' not a number'
+    END;
+
+-- why an identifier given cannot be used (a warning's reason), NULL when it is empty or valid:
+-- only emails and phones can fail normalisation (jm_norm_identifier); never echoes the value
+CREATE OR REPLACE TEMP MACRO jm_identifier_problem(field, kind, v, normalised) AS
+    CASE
+        WHEN normalised IS NOT NULL OR nullif(trim(v), '') IS NULL THEN NULL
+        WHEN kind = 'email' THEN field || ' not an email address'
+        WHEN kind = 'phone' THEN field || ' not a phone number (8-15 digits)'
+    END;
+
+-- a warning list from candidates {'field': …, 'reason': … or NULL}: the ones with a reason
+CREATE OR REPLACE TEMP MACRO jm_warnings(candidates) AS
+    list_filter(candidates, lambda w: w.reason IS NOT NULL);
+
+-- a time as text in UTC, to the second ('2026-03-02 10:15:30 UTC'), for reasons
+CREATE OR REPLACE TEMP MACRO jm_utc_text(t) AS strftime(timezone('UTC', t), '%Y-%m-%d %H:%M:%S') || ' UTC';
+
+-- why a time lies outside the plausible window (a reject's reason), NULL when inside it or NULL:
+-- the window runs from not_before (sources.<name>.not_before) to not_after, the time the file
+-- is loaded plus tolerance_hours (sources.<name>.future_tolerance_hours)
+CREATE OR REPLACE TEMP MACRO jm_window_problem(field, t, not_before, not_after, tolerance_hours) AS
+    CASE
+        WHEN t < not_before THEN field || ' ''' || jm_utc_text(t) || ''' is before the plausible window (not_before '''
+            || jm_utc_text(not_before) || ''')'
+        WHEN t > not_after THEN field || ' ''' || jm_utc_text(t) || ''' is after the plausible window (the load time + '
+            || printf('%g', tolerance_hours) || ' h, ''' || jm_utc_text(not_after) || ''')'
+    END;
+
+-- Personal data in free text (attributes, labels, reasons) masked: what looks like an email
+-- becomes '<email>', what looks like a phone number '<phone>' (RE2 patterns below).
+-- Emails: local@domain.tld, also URL-encoded ('jane%40example.com').
+-- Phones, where the character before is not a letter, digit, '_', '.' or '-' and no digit
+-- follows (so ids such as 'ORD-0123456789' and longer numbers stay): '+' (or '%2B') or '00'
+-- and a country code, 8-15 digits in all ('+44 (0)7700 900123', '0044-7700-900-123'); North
+-- American '(839) 663-6248', '839-663-6248', '1 839 663 6248'; national numbers of 10-13
+-- digits starting with a single '0' ('07724657462', '07700 900123', '020 7946 0000',
+-- '06 12 34 56 78'). Dates, times, prices, versions, UUIDs and zero-padded ids do not match
+-- (tests/unit/load/test_pii.py). A bare number without '+', '00' or a leading '0'
+-- ('447700900123') is not masked: it cannot be told from an order number.
+-- A JSON escape just before either ('\n', '\u00a0') is kept whole: masked JSON stays JSON.
+CREATE OR REPLACE TEMP MACRO jm_email_pattern() AS
+    '(^|\\(?:u[0-9A-Fa-f]{4}|.)|[^A-Za-z0-9._%+-])'
+    || '[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}';
+
+CREATE OR REPLACE TEMP MACRO jm_phone_pattern() AS
+    '(^|\\(?:u[0-9A-Fa-f]{4}|.)|[^0-9A-Za-z_.-])('
+    || '(?:\+|%2[Bb])\d(?:[ .()-]{0,3}\d){7,14}'
+    || '|00[1-9]\d{0,2}(?:[ .()-]{0,3}\d){6,12}'
+    || '|\(\d{3}\) ?\d{3}[ .-]\d{4}'
+    || '|(?:1[ .-])?[2-9]\d{2}[ .-]\d{3}[ .-]\d{4}'
+    || '|0[1-9](?:\d[ -]?\d{4}[ -]?\d{4}|\d{2,3}[ -]?\d{3}[ -]?\d{3,4})'
+    || '|0[1-9](?: \d\d){4}|0[1-9](?:\.\d\d){4}|0[1-9](?:-\d\d){4}'
+    || ')\b';
+
+-- true when the text holds something that looks like an email or a phone number: one scan,
+-- so that the common text without any is not rewritten
+CREATE OR REPLACE TEMP MACRO jm_has_pii(v) AS regexp_matches(v, jm_email_pattern() || '|' || jm_phone_pattern());
+
+-- the text with emails and phone numbers masked (pass a column: v is read more than once)
+CREATE OR REPLACE TEMP MACRO jm_mask_pii(v) AS
+    CASE
+        WHEN jm_has_pii(v)
+            THEN regexp_replace(regexp_replace(v, jm_email_pattern(), '\1<email>', 'g'), jm_phone_pattern(), '\1<phone>', 'g')
+        ELSE v
+    END;
 
 -- label hygiene: a page label that is a URL or a path ('https://shop.example/product/123?ref=x',
 -- '/product/123/') becomes its template ('/product/{id}'): scheme, host, query string,
@@ -111,3 +202,9 @@ CREATE OR REPLACE TEMP MACRO jm_stage_map(stage_activities) AS TABLE
     SELECT unnest(
         stage_activities::STRUCT(activity VARCHAR, stage VARCHAR, stage_number INTEGER)[], recursive := true
     );
+
+-- Sums and means that do not depend on the order rows arrive in (DuckDB adds in parallel, and a
+-- sum of doubles in another order differs in its last digits): each value is held to 12
+-- decimals and added exactly. Two runs on the same input give the same bytes.
+CREATE OR REPLACE TEMP MACRO jm_sum(x) AS sum(x::DECIMAL(38, 12))::DOUBLE;
+CREATE OR REPLACE TEMP MACRO jm_mean(x) AS (sum(x::DECIMAL(38, 12)) / count(x))::DOUBLE;

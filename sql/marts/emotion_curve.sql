@@ -90,13 +90,13 @@ measured as (
         activity,
         week_start,
         count(sentiment) as n_events,
-        avg(sentiment) as mean_sentiment,
+        jm_mean(sentiment) as mean_sentiment,
         count(csat) as n_rated,
-        avg(csat) as mean_csat,
+        jm_mean(csat) as mean_csat,
         count(*) as n_scored,
-        avg(is_negative::DOUBLE) as share_negative,
-        avg(score) as emotion_score,
-        avg(relative_position) as mean_relative_position
+        count(*) filter (where is_negative) / count(*) as share_negative,
+        jm_mean(score) as emotion_score,
+        jm_mean(relative_position) as mean_relative_position
     from memberships
     group by curve, stage, channel, activity, week_start
 ),
@@ -163,8 +163,9 @@ curve_stats as (
     select
         curve,
         count(emotion_score) as n_points,
-        avg(emotion_score) as curve_mean,
-        stddev_pop(emotion_score) as curve_sd
+        jm_mean(emotion_score) as curve_mean,
+        -- population spread from exact sums (order-independent): sqrt(E[x^2] - E[x]^2)
+        sqrt(greatest(jm_mean(emotion_score * emotion_score) - jm_mean(emotion_score) ** 2, 0)) as curve_sd
     from points
     where n_scored >= $min_events
     group by curve

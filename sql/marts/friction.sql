@@ -135,9 +135,9 @@ touchpoint_events as (
         activity,
         count(*) as n_events,
         count(*) filter (where is_call_abandoned) as n_calls_abandoned,
-        sum(sentiment) as sum_sentiment,
+        jm_sum(sentiment) as sum_sentiment,
         count(sentiment) as n_sentiment,
-        sum(csat) as sum_csat,
+        jm_sum(csat) as sum_csat,
         count(csat) as n_csat
     from events
     group by channel, activity
@@ -172,9 +172,9 @@ channel_events as (
 
 all_events as (
     select
-        sum(sum_sentiment) as sum_sentiment,
+        jm_sum(sum_sentiment) as sum_sentiment,
         sum(n_sentiment) as n_sentiment,
-        sum(sum_csat) as sum_csat,
+        jm_sum(sum_csat) as sum_csat,
         sum(n_csat) as n_csat
     from touchpoint_events
 ),

@@ -19,7 +19,7 @@ counted as (
         count(*) as n_steps,
         count(*) filter (where step_number = 1) as n_starts,
         (sum(n_repeats) + count(*) filter (where previous_touchpoint = touchpoint))::BIGINT as n_self_loops,
-        avg(sentiment) as mean_sentiment,
+        jm_mean(sentiment) as mean_sentiment,
         count(sentiment) as n_with_sentiment
     from steps
     group by touchpoint
@@ -34,7 +34,7 @@ reached as (
 sojourns as (
     select
         previous_touchpoint as touchpoint,
-        avg(seconds_since_previous) as mean_sojourn_seconds,
+        sum(round(seconds_since_previous * 1e6)::BIGINT)::HUGEINT / count(*) / 1e6 as mean_sojourn_seconds,
         quantile_cont(seconds_since_previous, [0.5, 0.9]) as sojourn_quantiles
     from steps
     where step_number > 1

@@ -1,5 +1,6 @@
--- journeys: one row per journey (the process-mining case). Reads journeys.step_codes (with
--- journeys.journey_keys, journeys.touchpoints and journeys.journey_sessions for names).
+-- journeys: one row per journey (the process-mining case). Reads journeys.journey_spans and
+-- journeys.data_period (with journeys.journey_keys, journeys.touchpoints and
+-- journeys.journey_sessions for names).
 -- path: the journey's activities in step order (after label hygiene; n_events counts the
 -- events behind the steps, repeats included). outcome: converted (the last step is a goal
 -- activity), abandoned (no event for longer than the journey window before the end of the
@@ -8,11 +9,7 @@
 -- given, and 'ended' when there are none. activity_code_path (the path as activity codes) is
 -- what variants group by; touchpoint_path keeps the channels too.
 -- Parameters: $goal_activities, $window_days, $all_cases_ended.
-with steps as (
-    select * from journeys.step_codes
-),
-
-names as (
+with names as (
     select
         list(activity order by touchpoint) as activity_of,
         list(channel order by touchpoint) as channel_of,
@@ -21,16 +18,7 @@ names as (
 ),
 
 aggregated as (
-    select
-        journey_key,
-        min(occurred_at) as started_at,
-        max(last_at) as ended_at,
-        count(*) as n_steps,
-        (count(*) + sum(n_repeats))::BIGINT as n_events,
-        list(touchpoint order by step_number) as touchpoint_path,
-        sum(value) as value
-    from steps
-    group by journey_key
+    select * from journeys.journey_spans
 ),
 
 named as (
@@ -44,7 +32,8 @@ named as (
 ),
 
 data_end as (
-    select max(ended_at) as data_ended_at from aggregated
+    -- the end of the data, which one stray row cannot move (int_data_period)
+    select period_end as data_ended_at from journeys.data_period
 ),
 
 classified as (

@@ -3,7 +3,8 @@
 -- staged.identity_records and meta.loaded_files. Rows are ranked by file name, then line: the
 -- first keeps its id, every later one is a duplicate, said to be a re-delivery when its
 -- content is the same (record_hash) and a conflicting id when it differs. Only ids used by a
--- row of the files just loaded ($file_ids) are checked: the others were checked before.
+-- row of the files just loaded ($file_ids) are checked: the others were checked before. An
+-- id that looks like an email or a phone number is masked in the reason.
 -- Parameters: $source, $file_ids.
 with accepted as (
     select event_key, event_id, file_id, file_line, record_hash, 'event' as record_kind
@@ -50,7 +51,7 @@ final as (
         file_line,
         case
             when record_hash = first_hash then 'duplicate of ' || first_seen_at || ' (same event_id, same content)'
-            else 'event_id ''' || event_id || ''' already used at ' || first_seen_at || ' with different content'
+            else 'event_id ''' || jm_mask_pii(event_id) || ''' already used at ' || first_seen_at || ' with different content'
         end as reason
     from ranked
     where n_seen > 1

@@ -2,7 +2,8 @@
 `export` a run as XES/OCEL, write a `sample`.
 
 This is the edge where configuration enters: command-line flags and, for Prefect, a few
-environment defaults. Errors a user can fix are printed as one line, without a traceback.
+environment defaults. Errors a user can fix are printed as one line, without a traceback; each
+outcome has its exit code (EXIT_CODES; an error's `exit_code`).
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import traceback
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from journeymine import __version__
-from journeymine.config import load_config
-from journeymine.errors import JourneymineError
+from journeymine.config import Config, load_config
+from journeymine.errors import EXIT_CODES, EXIT_INTERNAL, JourneymineError, RunStopped
 from journeymine.mining.eventlog import DEFAULT_ACTIVITY, DEFAULT_CASE, DEFAULT_TIMESTAMP, LOG_FORMATS
-from journeymine.schema import REPORT_FILE
+from journeymine.outputs.summary import summarize_run
+from journeymine.runcontrol import RunLock, database_in_use, hold_run_lock, lock_path, stop_on_signals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,17 +35,40 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except JourneymineError as exc:
         print(f"journeymine: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
+    except RunStopped as exc:
+        print(f"journeymine: {exc}: the run did not finish; the outputs of the last run that finished are as "
+              "they were", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:  # a command other than run
+        print("journeymine: stopped by SIGINT", file=sys.stderr)
+        return RunStopped(signal.SIGINT).exit_code
+    except Exception as exc:
+        traceback.print_exc()
+        print(f"journeymine: internal error: {type(exc).__name__}: {exc}\n"
+              "(a bug: please report it with the traceback above)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="journeymine", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="journeymine", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"journeymine {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="load, stitch and mine the sources of a config (Prefect flow)")
+    run = commands.add_parser(
+        "run", help="load, stitch and mine the sources of a config (Prefect flow)", epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Load the config's new files, stitch, build the journeys, mine and publish: the Prefect flow\n"
+        "pipelines/journeymine_flow.py, against PREFECT_API_URL or else a temporary Prefect server\n"
+        "started for the run. One run at a time per working database (a lock file beside it).\n"
+        "SIGTERM or Ctrl-C stops a run within seconds; the last published outputs stay as they were.",
+    )
     run.add_argument("--config", type=Path, default=Path("journeymine.yaml"), help="config file (default: journeymine.yaml)")
     scale = run.add_mutually_exclusive_group()
+    scale.add_argument("--no-prefect", action="store_true",
+                       help="run the same steps in this process without Prefect (no server to start, no flow run "
+                       "recorded in Prefect, journeys not on Dask)")
     scale.add_argument("--workers", type=_positive, metavar="N",
                        help="build the journeys on a Dask LocalCluster of N worker processes, the customers split "
                        "into max(N, config partitions) parts (default: in this process)")
@@ -134,7 +162,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)  # fail on a bad config before Prefect starts
+    config = load_config(args.config)  # fail on a bad config before anything starts
+    # SIGTERM / Ctrl-C from here on end in RunStopped; the lock is taken before anything is touched
+    with stop_on_signals(final=True), hold_run_lock(lock_path(config.database)) as lock:
+        if note := lock.take_note():
+            print(f"journeymine: note: {note}", file=sys.stderr)
+        manifest = _run_in_process(config) if args.no_prefect else _run_flow(args, lock)
+    print(summarize_run(manifest, config.output_dir))
+    return 0
+
+
+def _run_flow(args: argparse.Namespace, lock: RunLock) -> dict[str, Any]:
+    """The Prefect flow, against PREFECT_API_URL or a temporary server whose pid goes into the
+    run lock (the next run stops it should this one be killed before it could)."""
     for key, value in {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "journeymine",
@@ -142,11 +182,30 @@ def _run(args: argparse.Namespace) -> int:
     }.items():
         os.environ.setdefault(key, value)
     logging.getLogger("journeymine").setLevel(logging.INFO)  # shown through Prefect's log handlers
-    from pipelines.journeymine_flow import journeymine_flow  # Prefect is imported only here
+    from pipelines.journeymine_flow import journeymine_flow, prefect_api, quiet_console_errors  # Prefect: only here
 
-    manifest = journeymine_flow(str(args.config.resolve()), workers=args.workers, dask_address=args.dask_address)
-    print(summarize_run(manifest, config.output_dir))
-    return 0
+    quiet_console_errors()
+    with prefect_api(on_server_start=lambda pid: lock.record(prefect_server_pid=pid)):
+        return journeymine_flow(str(args.config.resolve()), workers=args.workers, dask_address=args.dask_address)
+
+
+def _run_in_process(config: Config) -> dict[str, Any]:
+    """journeymine.pipeline.run_in_process: the flow's steps in this process, logged to stderr
+    in Prefect's format."""
+    from journeymine.pipeline import run_in_process
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(name)s - %(message)s",
+                                           "%H:%M:%S"))
+    logger = logging.getLogger("journeymine")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        return run_in_process(config)
+    except duckdb.IOException as exc:
+        raise (database_in_use(exc, config.database) or exc) from None
+    finally:
+        logger.removeHandler(handler)
 
 
 def _mine(args: argparse.Namespace) -> int:
@@ -271,71 +330,6 @@ def _sample(args: argparse.Namespace) -> int:
     rows = ", ".join(f"{source} {n:,}" for source, n in summary.rows.items())
     print(f"sample written to {args.out}: {len(summary.files)} files, {summary.n_events:,} events; rows: {rows}")
     return 0
-
-
-def summarize_run(manifest: dict, output_dir: Path) -> str:
-    """A short, human summary of a finished run: reconciliation, counts, top findings."""
-    lines = [f"journeymine run {manifest['run_id']}: outputs in {output_dir}"]
-    for source in manifest["inputs"]:
-        lines.append(
-            f"  {source['source']:<12} {source['n_read']:>9,} rows read = {source['n_accepted']:,} accepted"
-            f" + {source['n_rejected']:,} rejected ({source['n_files_loaded']} new files,"
-            f" {source['n_files_skipped']} already loaded)"
-        )
-    counts = manifest["counts"]
-    stitching = manifest["stitching"]
-    lines.append(
-        f"  {counts['customers']:,} customers ({stitching.get('n_components_split', 0)} over-merged identity "
-        f"components split), {counts['sessions']:,} sessions, {counts['journeys']:,} journeys, "
-        f"{counts['variants']:,} variants"
-    )
-    labels = manifest.get("labels") or {}
-    if labels.get("n_repeats_collapsed") or labels.get("n_rare_labels_grouped"):
-        renamed = (
-            f"{labels['n_labels_before']} activities became {labels['n_labels_after']}; "
-            if labels["n_labels_before"] != labels["n_labels_after"] else ""
-        )
-        lines.append(
-            f"  label hygiene: {renamed}{labels['n_repeats_collapsed']:,} consecutive repeats collapsed into rework "
-            f"({labels['n_events']:,} events → {labels['n_steps']:,} steps)"
-        )
-    model = manifest.get("process_model") or {}
-    if model.get("bpmn_path"):
-        lines.append(
-            f"  process model: {model['n_variants_used']:,} of {model['n_variants_total']:,} variants, covering "
-            f"{model['share_covered']:.0%} of journeys → process_model.bpmn, process_model.pnml"
-        )
-    conformance = manifest.get("conformance") or {}
-    if conformance.get("n_stages"):
-        top = conformance.get("top_deviations") or []
-        lines.append(
-            f"  designed journey: {conformance['share_fitting']:.0%} of journeys fit the map "
-            f"(mean fitness {conformance['mean_fitness']:.2f})"
-            + (f"; most frequent deviation: {top[0]['deviation']} ({top[0]['n_journeys']:,} journeys)" if top else "")
-        )
-    con = duckdb.connect()
-    try:
-        friction = con.execute(
-            "SELECT touchpoint, signal, n_journeys_affected, score FROM read_parquet($p) ORDER BY friction_rank LIMIT 5",
-            {"p": str(output_dir / "friction.parquet")},
-        ).fetchall()
-        drops = con.execute(
-            "SELECT stage, channel, n_dropped, drop_rate FROM read_parquet($p) ORDER BY drop_off_rank LIMIT 3",
-            {"p": str(output_dir / "dropoffs.parquet")},
-        ).fetchall()
-    finally:
-        con.close()
-    lines.append("  top friction:")
-    lines += [f"    {score:8.1f}  {signal:<18} {touchpoint}  ({n:,} journeys)" for touchpoint, signal, n, score in friction]
-    lines.append("  largest drop-offs:")
-    lines += [f"    {n:>7,}  {stage} ({channel}), drop rate {rate:.0%}" for stage, channel, n, rate in drops]
-    alerts = manifest.get("alerts")
-    if alerts is not None:
-        lines.append("  changes since the previous run:" if alerts else "  changes since the previous run: no alerts")
-        lines += [f"    ! {alert}" for alert in alerts]
-    if (output_dir / REPORT_FILE).exists():
-        lines.append(f"  report: {output_dir / REPORT_FILE}")
-    return "\n".join(lines)
 
 
 def _positive(text: str) -> int:

@@ -38,12 +38,13 @@ from journeymine.journeys.labels import (
 from journeymine.journeys.partitions import (
     PartitionJob, build_partition, merge_partitions, run_partition, split_into_partitions,
 )
-from journeymine.load.source import forget_other_sources, prepare_working_database
+from journeymine.load.source import check_thresholds, forget_other_sources, prepare_working_database
 from journeymine.load.source import load_source as load_one_source
 from journeymine.mining.conformance import check_conformance
 from journeymine.mining.variants import build_process_marts, discover_model
 from journeymine.outputs.export import export_run
-from journeymine.outputs.publish import build_manifest, publish_manifest, write_outputs
+from journeymine.outputs.publish import RUN_FILES, build_manifest, publish_manifest, record_run, write_outputs
+from journeymine.outputs.runs import run_folder
 from journeymine.outputs.report.data import write_run_report
 
 log = logging.getLogger(__name__)
@@ -115,11 +116,17 @@ def load_source(wh: Warehouse, config: Config, source_name: str, run: Run) -> St
             "n_identity_records": counts.n_identity_records,
             "n_rejected": counts.n_rejected,
             "rejects_by_reason": counts.rejects_by_reason,
+            # values dropped from accepted rows (not a number, out of range, unknown code), by reason
+            "n_warnings": counts.n_warnings,
+            "warnings_by_reason": counts.warnings_by_reason,
+            "quarantined": [{"file": q.file_name, "reason": q.reason} for q in loaded.quarantined],
         }
         log.info(
-            "source %s: %d files (%d new), %d rows read = %d accepted + %d rejected",
+            "source %s: %d files (%d new), %d rows read = %d accepted + %d rejected; %d values dropped with a warning",
             source.name, len(loaded.files), loaded.n_files_loaded, counts.n_read, counts.n_accepted, counts.n_rejected,
+            counts.n_warnings,
         )
+        check_thresholds(wh, source, loaded)
     return result[0]
 
 
@@ -240,18 +247,25 @@ def build_run_funnel(wh: Warehouse, config: Config, journey_map: JourneyMapConfi
 
 
 def publish_outputs(wh: Warehouse, config: Config, run: Run, steps: list[StepResult]) -> dict[str, Any]:
-    """Write the Parquet outputs, the XES / OCEL exports, analytics.duckdb, the run manifest
-    and friction_report.html; return the manifest."""
+    """Write the Parquet outputs, the XES / OCEL exports, analytics.duckdb, the run manifest,
+    friction_report.html and the process model into the run's folder (output_dir/runs/), then
+    publish that folder in one atomic step (`journeymine.outputs.runs`); return the manifest."""
     started = time.perf_counter()
-    counts = write_outputs(wh, config.output_dir)
-    if config.exports.xes or config.exports.ocel:
-        counts |= export_run(config.output_dir, xes=config.exports.xes, ocel=config.exports.ocel)
-    done = [asdict(s) for s in steps]
-    done.append({"step": "publish_outputs", "seconds": round(time.perf_counter() - started, 3), "details": {}})
-    manifest = build_manifest(config, run.run_id, run.started_at, done, counts, alerts=alerts(wh))
-    publish_manifest(wh, manifest, config.output_dir)
-    write_run_report(wh, manifest, config.output_dir)
-    log.info("run %s: outputs written to %s", run.run_id, config.output_dir)
+    model = next((s.details.get("process_model") or {} for s in steps if s.step == "mine_journeys"), {})
+    # mine_journeys wrote the process model into output_dir: it moves into the run's folder
+    model_files = [model[key] for key in ("bpmn_path", "pnml_path") if model.get(key)]
+    with run_folder(config.output_dir, run.run_id, keep_runs=config.keep_runs, new_files=model_files,
+                    loose_names=RUN_FILES) as folder:
+        counts = write_outputs(wh, folder)
+        if config.exports.xes or config.exports.ocel:
+            counts |= export_run(folder, xes=config.exports.xes, ocel=config.exports.ocel)
+        done = [asdict(s) for s in steps]
+        done.append({"step": "publish_outputs", "seconds": round(time.perf_counter() - started, 3), "details": {}})
+        manifest = build_manifest(config, run.run_id, run.started_at, done, counts, alerts=alerts(wh))
+        publish_manifest(wh, manifest, folder)
+        write_run_report(wh, manifest, folder)
+    record_run(wh, manifest)  # published: the run joins meta.runs
+    log.info("run %s: published in %s (runs/%s)", run.run_id, config.output_dir, run.run_id)
     return manifest
 
 

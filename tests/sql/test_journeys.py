@@ -202,3 +202,25 @@ def test_journey_times_steps_and_sessions(warehouse: Warehouse, stitched) -> Non
     got = journeys(warehouse, "started_at", "ended_at", "duration_seconds", "n_steps", "n_sessions",
                    "first_activity", "last_activity", "last_channel")
     assert got == {"c1-j1": (T0, T0 + 70 * MIN, 4200.0, 4, 3, "Home", "Home", "web")}
+
+
+def test_one_stray_row_does_not_move_the_end_of_the_data(warehouse: Warehouse, stitched) -> None:
+    """With 100+ journeys, an event dated 2099 is left out of the end of the data: journeys that
+    were open stay open (none turns abandoned), and the stray journey is counted."""
+    events = [ev(f"e{i}", f"c{i:03d}", "Home", i * 10 * MIN) for i in range(120)]  # 120 journeys over 20 hours
+    events.append(ev("late", "c999", "Home", 73 * 365 * DAY))  # ~2099
+    stitched(events)
+    build(warehouse)
+    period_end, n_stray = warehouse.rows("SELECT period_end, n_stray_journeys FROM journeys.data_period")[0]
+    assert period_end == T0 + 119 * 10 * MIN
+    assert n_stray == 1
+    outcomes = dict(warehouse.rows("SELECT outcome, count(*) FROM marts.journeys GROUP BY outcome"))
+    assert outcomes == {"open": 121}
+
+
+def test_with_few_journeys_the_end_of_the_data_is_the_last_end(warehouse: Warehouse, stitched) -> None:
+    """Below 100 journeys there is no telling a stray row from the data: the last end is the end."""
+    stitched([ev("a1", "c1", "Home", 0 * DAY), ev("b1", "c2", "Home", 60 * DAY)])
+    build(warehouse)
+    assert warehouse.rows("SELECT period_end, n_stray_journeys FROM journeys.data_period") == [(T0 + 60 * DAY, 0)]
+    assert journeys(warehouse, "outcome") == {"c1-j1": ("abandoned",), "c2-j1": ("open",)}

@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "journeymine"
 LAYERS = ("config", "load", "identity", "journeys", "mining", "insights", "outputs")
-CORE = ("__init__", "db", "schema", "errors")
+CORE = ("__init__", "db", "schema", "errors", "runcontrol")
 ENTRY_POINTS = ("cli", "pipeline", "mine")
 SAMPLE = "sample"
 MAX_LINES = 400

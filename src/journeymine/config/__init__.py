@@ -54,6 +54,8 @@ class Config:
     threads: int | None = None
     # split the customers into this many parts for the journeys step (bounded memory, or Dask)
     partitions: int = 1
+    # run folders kept under output_dir/runs/ (the published one included)
+    keep_runs: int = 3
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     sessions: SessionConfig = field(default_factory=SessionConfig)
     journeys: JourneyConfig = field(default_factory=JourneyConfig)
@@ -95,7 +97,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
     """Check a config already read into Python objects; relative paths are taken from `base_dir`."""
     top = check.mapping(data, "config")
     check.only(top, "config", {
-        "sources", "output_dir", "database", "memory_limit", "threads", "partitions",
+        "sources", "output_dir", "database", "memory_limit", "threads", "partitions", "keep_runs",
         "identity", "sessions", "journeys", "friction", "labels", "mining", "journey_map",
         "exports", "funnel", "drivers", "emotion", "changes",
     })
@@ -118,6 +120,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
         memory_limit=memory_limit,
         threads=threads,
         partitions=check.whole(top.get("partitions", 1), "partitions", minimum=1),
+        keep_runs=check.whole(top.get("keep_runs", 3), "keep_runs", minimum=1),
         identity=parse_identity(top.get("identity", {})),
         sessions=parse_sessions(top.get("sessions", {})),
         journeys=parse_journeys(top.get("journeys", {})),

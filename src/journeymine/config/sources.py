@@ -1,8 +1,10 @@
-"""The `sources` section: each input's glob, preset or column mapping, and how to read its times."""
+"""The `sources` section: each input's glob, preset or column mapping, how to read its times and
+numbers, which times are plausible, and how much bad input a run tolerates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +28,13 @@ class ColumnMapping:
     value: str | None = None
 
 
+# a time before this is implausible unless the source says otherwise (sources.<name>.not_before)
+DEFAULT_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
+DECIMAL_SEPARATORS = (".", ",")
+# the keys that do not decide how rows are staged (a change to them stages nothing again)
+NOT_STAGING_KEYS = ("path", "max_rejected_share", "max_quarantined_files")
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     """One input: a glob of files read with a preset (or a column mapping)."""
@@ -40,6 +49,14 @@ class SourceConfig:
     delimiter: str = ","
     user_id_kind: str = "customer_ref"
     columns: ColumnMapping | None = None
+    # the decimal mark of numbers in a CSV source's text columns ('12,50' with ',')
+    decimal_separator: str = "."
+    # the plausible window of its times: from not_before (UTC) to the load's clock + the tolerance
+    not_before: datetime = DEFAULT_NOT_BEFORE
+    future_tolerance_hours: float = 24.0
+    # how much bad input a run accepts before it stops without publishing (journeymine.load.source)
+    max_rejected_share: float = 0.5
+    max_quarantined_files: int = 2
 
 
 def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
@@ -51,7 +68,8 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
     spec = check.mapping(spec, where)
     check.only(spec, where, {
         "path", "preset", "format", "channel", "time_format", "time_zone", "delimiter",
-        "user_id_kind", "columns",
+        "user_id_kind", "columns", "decimal_separator", "not_before", "future_tolerance_hours",
+        "max_rejected_share", "max_quarantined_files",
     })
     preset = check.choice(spec.get("preset", "mapped"), f"{where}.preset", tuple(PRESET_FORMATS))
     fmt = check.choice(spec.get("format", PRESET_FORMATS[preset]), f"{where}.format", FORMATS)
@@ -92,6 +110,13 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
     delimiter = check.text(spec.get("delimiter", ","), f"{where}.delimiter")
     if len(delimiter) != 1:
         raise ConfigError(f"{where}.delimiter: expected one character, found {delimiter!r}")
+    decimal_separator = check.choice(spec.get("decimal_separator", "."), f"{where}.decimal_separator",
+                                     DECIMAL_SEPARATORS)
+    if decimal_separator != "." and fmt != "csv":
+        raise ConfigError(
+            f"{where}.decimal_separator: only a CSV source takes a decimal separator (numbers in {fmt} files "
+            f"are written with '.'), found {decimal_separator!r}"
+        )
     return SourceConfig(
         name=name,
         path=str(check.resolve_path(check.required(spec, "path", where), f"{where}.path", base_dir)),
@@ -103,6 +128,35 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
         delimiter=delimiter,
         user_id_kind=check.choice(spec.get("user_id_kind", "customer_ref"), f"{where}.user_id_kind", IDENTIFIER_KINDS),
         columns=columns,
+        decimal_separator=decimal_separator,
+        not_before=parse_not_before(spec.get("not_before", DEFAULT_NOT_BEFORE), f"{where}.not_before"),
+        future_tolerance_hours=check.number(
+            spec.get("future_tolerance_hours", 24), f"{where}.future_tolerance_hours",
+            "a number of hours from 0 to 876000 (100 years), such as 24", minimum=0, maximum=876000,
+        ),
+        max_rejected_share=check.share(spec.get("max_rejected_share", 0.5), f"{where}.max_rejected_share",
+                                       zero_ok=True),
+        max_quarantined_files=check.whole(spec.get("max_quarantined_files", 2), f"{where}.max_quarantined_files",
+                                          minimum=0),
+    )
+
+
+def parse_not_before(value: Any, where: str) -> datetime:
+    """The earliest plausible time, in UTC: a date (midnight UTC) or an ISO-8601 time (without
+    an offset: UTC). YAML reads an unquoted 2000-01-01 as a date already."""
+    found = value
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise ConfigError(
+        f"{where}: expected a date such as 2000-01-01 or an ISO-8601 time such as 2000-01-01T00:00:00Z, "
+        f"found {found!r}"
     )
 
 

@@ -16,6 +16,7 @@ per event: every page view of a signed-in visit carries the same list.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from journeymine.config import IdentityConfig
-from journeymine.db import Warehouse
+from journeymine.db import Warehouse, model_sql
 from journeymine.errors import JourneymineError
 from journeymine.schema import IDENTIFIER_KINDS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class StitchResult:
     n_shared_identifiers: int
     shared_identifier_kinds: dict[str, int]
     n_events: int
+    # customers whose identity records (CRM rows) disagree on an attribute; the latest record wins
+    conflicting_records: dict[str, int]
 
 
 def customer_id_for(identifier: str) -> str:
@@ -201,6 +206,10 @@ def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable
              {"kind_priority": list(IDENTIFIER_KINDS)})
     n_events = wh.build("stitched.events", "stitched/int_events_stitched_to_customers", {"sources": list(sources)})
     shared_kinds = Counter(kinds[shared])
+    conflicts = dict(wh.rows(model_sql("stitched/int_identity_conflicts")))
+    if conflicts:
+        log.warning("identity records disagree for some customers (the latest record wins): %s",
+                    ", ".join(f"{attribute} for {n:,} customers" for attribute, n in conflicts.items()))
     return StitchResult(
         n_identifiers=n_identifiers,
         n_links=n_links,
@@ -209,4 +218,5 @@ def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable
         n_shared_identifiers=int(shared.sum()),
         shared_identifier_kinds={str(k): int(v) for k, v in sorted(shared_kinds.items(), key=lambda kv: -kv[1])},
         n_events=n_events,
+        conflicting_records={str(k): int(v) for k, v in conflicts.items()},
     )

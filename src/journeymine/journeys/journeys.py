@@ -48,12 +48,15 @@ def build_journeys_mart(
     wh: Warehouse, goal_activities: Sequence[str], window_days: int, *, labels: LabelConfig = NO_LABEL_HYGIENE,
     all_cases_ended: bool = False,
 ) -> int:
-    """marts.journeys from journeys.step_codes; returns the number of journeys.
+    """journeys.journey_spans, journeys.data_period (the period the data covers, which a stray
+    row cannot move) and marts.journeys from journeys.step_codes; returns the number of journeys.
 
     Goals are named as the steps are (`labels`). `all_cases_ended`: the input is a finished
     event log (every case is over), so a journey that did not reach a goal is abandoned, or
     'ended' when no goals are given.
     """
+    wh.build("journeys.journey_spans", "journeys/int_journey_spans")
+    wh.build("journeys.data_period", "journeys/int_data_period")
     return wh.build(
         "marts.journeys", "marts/journeys",
         {

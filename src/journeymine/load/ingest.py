@@ -21,7 +21,7 @@ from pathlib import Path
 from journeymine.config import SourceConfig
 from journeymine.db import Warehouse, quote_ident
 from journeymine.errors import SourceError
-from journeymine.schema import PRESET_COLUMNS
+from journeymine.schema import IDENTIFIER_KINDS, PRESET_COLUMNS
 
 # Columns of a numbered row that are not the file's own.
 RAW_BASE_COLUMNS = ("file_line", "raw_line", "load_error")
@@ -51,6 +51,10 @@ def create_meta_tables(wh: Warehouse) -> None:
         """
     )
     wh.execute("CREATE TABLE IF NOT EXISTS meta.sources (source VARCHAR, fingerprint VARCHAR, staged_at TIMESTAMPTZ)")
+    wh.execute(
+        "CREATE TABLE IF NOT EXISTS meta.quarantined_files (source VARCHAR, file_name VARCHAR, file_path VARCHAR, "
+        "content_sha256 VARCHAR, reason VARCHAR, run_id VARCHAR, quarantined_at TIMESTAMPTZ)"
+    )
 
 
 def find_files(source: SourceConfig) -> list[SourceFile]:
@@ -128,7 +132,7 @@ def drop_read_tables(wh: Warehouse) -> None:
     for name, kind in wh.rows(
         "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND view_name LIKE '\_jm\_%' ESCAPE '\\' "
         "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
-        "AND list_contains(['_jm_numbered', '_jm_load', '_jm_rejects', '_jm_scans'], table_name)"
+        "AND list_contains(['_jm_numbered', '_jm_load', '_jm_rejects', '_jm_scans', '_jm_lines'], table_name)"
     ):
         if kind == "TABLE" or name == "_jm_numbered":
             wh.execute(f"DROP {kind} IF EXISTS {quote_ident(name)}")
@@ -165,7 +169,7 @@ def _read_csv(wh: Warehouse, source: SourceConfig, path: Path) -> list[str]:
         "store_rejects = true, rejects_table = '_jm_rejects', rejects_scan = '_jm_scans')",
         {"path": str(path), "columns": {c: "VARCHAR" for c in header}, "delim": source.delimiter},
     )
-    _number_rows(wh, first_line=2, data_columns=header)
+    _number_csv_rows(wh, path, header, source.delimiter)
     return header
 
 
@@ -236,6 +240,92 @@ def _number_rows(wh: Warehouse, *, first_line: int, data_columns: list[str]) -> 
         wh.execute("ALTER TABLE _jm_numbered ADD COLUMN IF NOT EXISTS raw_line VARCHAR")
 
 
+def _number_csv_rows(wh: Warehouse, path: Path, header: list[str], delimiter: str) -> None:
+    """Give each parsed CSV row its line, counting the file's physical lines, so that no line
+    goes unaccounted for: the reader skips blank lines (they become 'empty line' rows) and an
+    unterminated quote swallows the lines after it (they become 'not read' rows with their
+    text). A quoted value spanning lines is one record of several lines; rows after one are
+    numbered as if it were one line (their numbers drift by the extra lines)."""
+    wh.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS _jm_rejects "
+        "(line BIGINT, csv_line VARCHAR, error_type VARCHAR, error_message VARCHAR)"
+    )
+    wh.execute(
+        "CREATE OR REPLACE TEMP TABLE _jm_lines AS SELECT row_number() OVER () AS line, text FROM read_csv($path, "
+        "columns = {'text': 'VARCHAR'}, header = false, delim = $delim, quote = '', escape = '', auto_detect = false, "
+        "ignore_errors = true)",
+        {"path": str(path), "delim": _LINE_DELIMITER},
+    )
+    fields = " || ".join(f"coalesce({quote_ident(c)}, '')" for c in header)
+    counts = wh.rows(
+        f"""
+        SELECT
+            (SELECT count(*) FROM _jm_lines WHERE line > 1) AS data_lines,
+            (SELECT count(*) FROM _jm_lines WHERE line > 1 AND coalesce(trim(text), '') = '') AS blank_lines,
+            (SELECT count(*) FROM _jm_load) AS accepted,
+            (SELECT count(DISTINCT line) FROM _jm_rejects) AS rejected,
+            (SELECT coalesce(sum(length({fields}) - length(replace({fields}, chr(10), ''))), 0) FROM _jm_load)
+                AS embedded_newlines,
+            (SELECT max(line) FROM _jm_rejects WHERE error_type = 'UNQUOTED VALUE') AS open_quote_line
+        """
+    )[0]
+    data_lines, blank_lines, accepted, rejected, embedded, open_quote = counts
+    swallowed = max(int(data_lines - blank_lines - accepted - rejected - embedded), 0)
+    data = ", ".join(f"acc.{quote_ident(c)}" for c in header)
+    wh.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _jm_numbered AS
+        WITH rejected AS (
+            SELECT line, any_value(csv_line) AS csv_line, min(error_type || ': ' || error_message) AS load_error
+            FROM _jm_rejects GROUP BY line
+        ),
+        blank AS (
+            SELECT line, text FROM _jm_lines WHERE line > 1 AND coalesce(trim(text), '') = ''
+        ),
+        candidates AS (
+            -- the lines that hold a record the reader returned, in order
+            SELECT line, text, row_number() OVER (ORDER BY line DESC) AS from_end
+            FROM _jm_lines
+            WHERE line > 1 AND line NOT IN (SELECT line FROM rejected) AND line NOT IN (SELECT line FROM blank)
+        ),
+        swallowed AS (
+            SELECT line, text FROM candidates WHERE from_end <= $swallowed
+        ),
+        kept AS (
+            SELECT line, row_number() OVER (ORDER BY line) - 1 AS k,
+                   -- a line without quotes has exactly one delimiter fewer than the header has columns:
+                   -- the reader pads a short line and drops an extra empty last field ('…,34,16,'),
+                   -- which hides a value split by an unquoted delimiter (a decimal comma)
+                   CASE WHEN NOT contains(text, '"') THEN length(text) - length(replace(text, $delim, '')) + 1
+                   END AS n_fields
+            FROM candidates WHERE from_end > $swallowed
+        ),
+        accepted AS (SELECT rowid - min(rowid) OVER () AS k, * FROM _jm_load)
+        SELECT coalesce(kept.line, 1 + $data_lines + acc.k) AS file_line,
+               CASE WHEN kept.n_fields > $n_columns
+                   THEN 'TOO MANY COLUMNS: expected ' || $n_columns || ' fields, found ' || kept.n_fields
+                   WHEN kept.n_fields < $n_columns
+                   THEN 'TOO FEW COLUMNS: expected ' || $n_columns || ' fields, found ' || kept.n_fields
+               END AS load_error,
+               CASE WHEN kept.n_fields <> $n_columns THEN kept_text.text END AS raw_line, {data}
+        FROM accepted acc LEFT JOIN kept USING (k) LEFT JOIN candidates kept_text ON kept_text.line = kept.line
+        UNION ALL BY NAME
+        SELECT line AS file_line, csv_line AS raw_line, load_error FROM rejected
+        UNION ALL BY NAME
+        SELECT line AS file_line, text AS raw_line, 'empty' AS load_error FROM blank
+        UNION ALL BY NAME
+        SELECT line AS file_line, text AS raw_line,
+               CASE WHEN $open_quote IS NOT NULL
+                   THEN 'swallowed by the unterminated quote on line ' || $open_quote
+                   ELSE 'not read (the CSV reader returned fewer records than the file has lines)' END AS load_error
+        FROM swallowed
+        """,
+        {"swallowed": swallowed, "data_lines": int(data_lines), "open_quote": open_quote, "delim": delimiter,
+         "n_columns": len(header)},
+    )
+    wh.execute("ALTER TABLE _jm_numbered ADD COLUMN IF NOT EXISTS raw_line VARCHAR")
+
+
 def read_lines(wh: Warehouse, path: Path, lines: list[int]) -> dict[int, str]:
     """The text of some physical lines of a file (numbered from 1), read again: the raw record of
     a row that became a reject after it was staged (a duplicate id found in a later load)."""
@@ -253,7 +343,12 @@ def _csv_header(path: Path, delimiter: str) -> list[str]:
     try:
         with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(io.StringIO(handle.readline()), delimiter=delimiter), [])
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{path}: line 1 (the header) is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at "
+            f"position {exc.start}); expected a CSV file"
+        ) from exc
+    except OSError as exc:
         raise SourceError(f"{path}: cannot read the CSV header: {exc}") from exc
     header = [h.strip() for h in header]
     if not header or any(not h for h in header):
@@ -273,6 +368,11 @@ def _check_columns(source: SourceConfig, path: Path, header: list[str]) -> None:
     else:
         required = list(PRESET_COLUMNS[source.preset][0])
         expected = f"the {source.preset} preset's columns (docs/input-formats.md)"
+    if source.preset == "crm" and not set(IDENTIFIER_KINDS) & set(header):
+        raise SourceError(
+            f"{path}: no identifier column, so its rows link nothing; expected at least one of "
+            f"{', '.join(k for k in IDENTIFIER_KINDS if k != 'anonymous_id')}; the header has {', '.join(header)}"
+        )
     missing = [c for c in required if c not in header]
     if missing:
         raise SourceError(

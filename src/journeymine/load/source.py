@@ -11,16 +11,21 @@ staged from it is dropped and its files are read again.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import duckdb
+
 from journeymine.config import IdentityConfig, SourceConfig
 from journeymine.db import Warehouse, model_sql
-from journeymine.errors import JourneymineError
-from journeymine.load.ingest import create_meta_tables, drop_read_tables, new_files, read_file, read_lines, register_file
+from journeymine.errors import InputError, JourneymineError, SourceError
+from journeymine.load.ingest import (
+    SourceFile, create_meta_tables, drop_read_tables, new_files, read_file, read_lines, register_file,
+)
 from journeymine.load.stage import (
     DUPLICATES_MODEL, STAGING_MODELS, StageCounts, count_source, create_staged_tables, delete_source, reject_duplicates,
     stage_file,
@@ -43,6 +48,15 @@ class FileLoad:
 
 
 @dataclass(frozen=True)
+class QuarantinedFile:
+    """A file that could not be read at all (wrong format, bad encoding, missing columns): set
+    aside with its reason, the rest of the source loads."""
+
+    file_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SourceLoad:
     """The files of one source this run, and the counts of all its staged rows."""
 
@@ -50,6 +64,7 @@ class SourceLoad:
     files: tuple[FileLoad, ...]
     counts: StageCounts
     restaged: bool = False
+    quarantined: tuple[QuarantinedFile, ...] = ()
 
     @property
     def n_rows_loaded(self) -> int:
@@ -106,11 +121,17 @@ def load_source(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *
     restaged = _check_settings(wh, source, identity)
     to_load, skipped = new_files(wh, source)
     loaded: list[FileLoad] = []
+    quarantined: list[QuarantinedFile] = []
     for i, file in enumerate(to_load, start=1):
         log.info("source %s: loading file %d/%d %s", source.name, i, len(to_load), file.name)
         wh.execute("BEGIN TRANSACTION")
         try:
-            columns = read_file(wh, source, file.path)
+            try:
+                columns = read_file(wh, source, file.path)
+            except (SourceError, OSError, duckdb.Error) as exc:  # the file cannot be read as the source says
+                wh.execute("ROLLBACK")
+                quarantined.append(_quarantine(wh, source, file, exc, run_id))
+                continue
             n_rows, n_errors = wh.rows(
                 "SELECT count(*), count(load_error) FROM _jm_numbered"
             )[0]
@@ -131,7 +152,65 @@ def load_source(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *
             f"{counts.n_accepted}, rejected {counts.n_rejected}"
         )
     files = tuple(loaded) + tuple(FileLoad(f.name, "skipped", 0, 0) for f in skipped)
-    return SourceLoad(source.name, tuple(sorted(files, key=lambda f: f.file_name)), counts, restaged)
+    files += tuple(FileLoad(q.file_name, "quarantined", 0, 0) for q in quarantined)
+    return SourceLoad(source.name, tuple(sorted(files, key=lambda f: f.file_name)), counts, restaged,
+                      tuple(quarantined))
+
+
+def check_thresholds(wh: Warehouse, source: SourceConfig, loaded: SourceLoad) -> None:
+    """Stop the run (InputError, before anything is published) when more of the source's rows
+    were rejected, or more of its files set aside, than its config allows; the message names
+    the source, the files, the lines and the reasons."""
+    problems = []
+    max_quarantined = source.max_quarantined_files
+    if len(loaded.quarantined) > max_quarantined:
+        files = "; ".join(f"{q.file_name}: {q.reason}" for q in loaded.quarantined)
+        problems.append(f"{len(loaded.quarantined)} file(s) could not be read (at most {max_quarantined} allowed): "
+                        f"{files}")
+    counts = loaded.counts
+    max_share = source.max_rejected_share
+    if counts.n_read and counts.n_rejected / counts.n_read > max_share:
+        reason, file_name, line, n = wh.rows(
+            "SELECT any_value(reason ORDER BY file_name, file_line), min_by(file_name, (file_name, file_line)), "
+            "min_by(file_line, (file_name, file_line)), count(*) AS n "
+            "FROM staged.rejects JOIN meta.loaded_files USING (source, file_id) WHERE source = $source "
+            "GROUP BY regexp_replace(reason, '\\d+', '…', 'g') ORDER BY n DESC LIMIT 1",
+            {"source": source.name},
+        )[0]
+        problems.append(
+            f"{counts.n_rejected / counts.n_read:.0%} of its {counts.n_read:,} rows were rejected (at most "
+            f"{max_share:.0%} allowed); most often ({n:,} rows) {reason}, first at {file_name}:{line}"
+        )
+    if problems:
+        raise InputError(f"source {source.name!r}: " + "; and ".join(problems)
+                         + f" (sources.{source.name}.max_rejected_share / max_quarantined_files set the limits)")
+
+
+def _quarantine(wh: Warehouse, source: SourceConfig, file: SourceFile, exc: Exception, run_id: str) -> QuarantinedFile:
+    """Set a file that cannot be read aside, with its reason (a one-line message)."""
+    reason = _readable_reason(exc, file)
+    log.warning("source %s: file %s set aside: %s", source.name, file.name, reason)
+    drop_read_tables(wh)
+    wh.execute("DELETE FROM meta.quarantined_files WHERE source = $source AND content_sha256 = $sha",
+               {"source": source.name, "sha": file.sha256})
+    wh.execute(
+        "INSERT INTO meta.quarantined_files VALUES ($source, $name, $path, $sha, $reason, $run_id, now())",
+        {"source": source.name, "name": file.name, "path": str(file.path), "sha": file.sha256, "reason": reason,
+         "run_id": run_id},
+    )
+    return QuarantinedFile(file.name, reason)
+
+
+def _readable_reason(exc: Exception, file: SourceFile) -> str:
+    """What was wrong with the file, in one line, without the path the report already names."""
+    if isinstance(exc, gzip.BadGzipFile) or "gzip" in str(exc).lower() and isinstance(exc, OSError):
+        return "not a gzip file (its name ends in .gz)"
+    if isinstance(exc, SourceError):
+        return str(exc).replace(f"{file.path}: ", "")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "invalid state" in first or "Could not convert" in first:
+        return f"not a readable CSV/JSON-lines file ({first})"
+    return first
 
 
 def _check_settings(wh: Warehouse, source: SourceConfig, identity: IdentityConfig) -> bool:

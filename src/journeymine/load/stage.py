@@ -11,11 +11,22 @@ An accepted row keeps what later steps read as typed columns (channel, activity,
 hashed identifiers, sentiment, value, and the attributes csat, outcome, error, os_name,
 device_type) and the rest as a JSON `attributes` for the events output. `event_key` is
 file_id * 2^32 + line: unique, and stable across runs.
+
+What staging checks (the decision table is in docs/input-formats.md): a row whose time lies
+outside the source's plausible window (`not_before` up to the time the file is loaded plus
+`future_tolerance_hours`), or whose end comes before its start, is rejected; a value that
+cannot be used on a row that can (a CSAT of 'abc', a decimal comma, an unknown call outcome)
+is dropped and counted in `staged.warnings` (source, file, line, field, reason), never
+coerced in silence. Emails and phone numbers in free text (attributes, activities) are masked
+as '<email>' / '<phone>', and no reason echoes an identifier or a value that looks like one.
+The window's upper bound is the only input that is not in the file or the config: it is the
+load's clock (`loaded_at`), so staging the same file at the same time gives the same rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from journeymine.config import IdentityConfig, SourceConfig
 from journeymine.db import Warehouse, model_sql, quote_ident
@@ -44,10 +55,16 @@ class StageCounts:
     n_identity_records: int
     n_rejected: int
     rejects_by_reason: dict[str, int]
+    # values dropped from accepted rows, by reason ('csat not a number': 3); a row may have several
+    warnings_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_accepted(self) -> int:
         return self.n_events + self.n_identity_records
+
+    @property
+    def n_warnings(self) -> int:
+        return sum(self.warnings_by_reason.values())
 
 
 def create_staged_tables(wh: Warehouse) -> None:
@@ -86,10 +103,18 @@ def create_staged_tables(wh: Warehouse) -> None:
         )
         """
     )
+    # a value of an accepted row that was dropped (not a number, out of range, unknown code, …)
+    wh.execute(
+        """
+        CREATE TABLE IF NOT EXISTS staged.warnings (
+            source VARCHAR, file_id INTEGER, file_line BIGINT, field VARCHAR, reason VARCHAR
+        )
+        """
+    )
 
 
 def staging_params(source: SourceConfig, identity: IdentityConfig) -> dict[str, object]:
-    """The parameters of a source's staging model."""
+    """The parameters of a source's staging model but the window's upper bound (`stage_file`)."""
     return {
         "channel": source.channel,
         "salt": identity.salt,
@@ -98,14 +123,22 @@ def staging_params(source: SourceConfig, identity: IdentityConfig) -> dict[str, 
         "time_format": source.time_format,
         # a format with %z yields UTC instants already; reading them "in" another zone would shift them
         "time_zone": "UTC" if source.time_format and "%z" in source.time_format else source.time_zone,
+        "decimal_separator": source.decimal_separator,
+        "not_before": source.not_before,
+        "future_tolerance_hours": source.future_tolerance_hours,
     }
 
 
 def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *, file_id: int, file_name: str,
-               columns: list[str]) -> None:
+               columns: list[str], loaded_at: datetime | None = None) -> None:
     """Stage the rows of one file (the temporary table `_jm_numbered`, columns `columns`) into the
-    staged tables."""
-    params = {**staging_params(source, identity), "source": source.name, "file_id": file_id}
+    staged tables. `loaded_at` is the load's clock (the run's start): a time later than it plus
+    the source's `future_tolerance_hours` is rejected. Without it, the load time the file
+    registry holds for the file is used."""
+    if loaded_at is None:
+        loaded_at = wh.scalar("SELECT loaded_at FROM meta.loaded_files WHERE file_id = $file_id", {"file_id": file_id})
+    not_after = loaded_at + timedelta(hours=source.future_tolerance_hours)
+    params = {**staging_params(source, identity), "source": source.name, "file_id": file_id, "not_after": not_after}
     with wh.temp_view("src_raw", _raw_view(source, columns, file_id, file_name)):
         # the raw record is kept for rejects only; accepted rows keep its hash (re-delivery or conflict)
         wh.execute(
@@ -140,6 +173,18 @@ def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *,
         INSERT INTO staged.rejects
         SELECT $source, $file_id, file_line, event_id, reject_reason, raw_record
         FROM temp._jm_staged WHERE reject_reason IS NOT NULL
+        """,
+        params,
+    )
+    # warnings are about accepted rows only: a rejected row's reason says what is wrong with it
+    wh.execute(
+        """
+        INSERT INTO staged.warnings
+        SELECT $source, $file_id, file_line, warning.field, warning.reason
+        FROM (
+            SELECT file_line, unnest(warnings) AS warning
+            FROM temp._jm_staged WHERE reject_reason IS NULL AND len(warnings) > 0
+        )
         """,
         params,
     )
@@ -193,12 +238,17 @@ def reject_duplicates(wh: Warehouse, source: str, file_ids: list[int]) -> list[t
                 f"DELETE FROM staged.{table} WHERE source = $source "
                 "AND event_key IN (SELECT event_key FROM temp._jm_duplicates)", params,
             )
+        # a rejected row has no warnings (its reject reason says what is wrong)
+        wh.execute(
+            "DELETE FROM staged.warnings WHERE source = $source "
+            "AND file_id * 4294967296 + file_line IN (SELECT event_key FROM temp._jm_duplicates)", params,
+        )
     wh.execute("DROP TABLE IF EXISTS temp._jm_duplicates")
     return moved
 
 
 def count_source(wh: Warehouse, source: str) -> StageCounts:
-    """Rows read (over every file of the source), accepted and rejected, rejects by reason."""
+    """Rows read (over every file of the source), accepted and rejected, rejects and warnings by reason."""
     params = {"source": source}
     reasons = wh.rows(
         # reasons are grouped with their quoted values and file positions blanked out
@@ -215,13 +265,18 @@ def count_source(wh: Warehouse, source: str) -> StageCounts:
         ),
         n_rejected=int(wh.scalar("SELECT count(*) FROM staged.rejects WHERE source = $source", params)),
         rejects_by_reason={kind: int(n) for kind, n in reasons},
+        warnings_by_reason={reason: int(n) for reason, n in wh.rows(
+            "SELECT reason, count(*) FROM staged.warnings WHERE source = $source GROUP BY reason "
+            "ORDER BY count(*) DESC, reason",
+            params,
+        )},
     )
 
 
 def delete_source(wh: Warehouse, source: str) -> None:
     """Forget everything staged from a source, and its files (they are read again next)."""
     for table in ("staged.events", "staged.identity_records", "staged.identity_sets", "staged.rejects",
-                  "meta.loaded_files"):
+                  "staged.warnings", "meta.loaded_files"):
         wh.execute(f"DELETE FROM {table} WHERE source = $source", {"source": source})
 
 

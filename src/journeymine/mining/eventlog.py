@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from journeymine.db import Warehouse, quote_ident
-from journeymine.errors import SourceError
+from journeymine.errors import ConfigError, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def load_event_log(wh: Warehouse, spec: LogSpec) -> LogLoadResult:
         raise SourceError(f"event log not found: {spec.path}")
     fmt = spec.format or detect_format(spec.path)
     if fmt not in LOG_FORMATS:
-        raise SourceError(f"unknown log format {fmt!r}; expected one of {', '.join(LOG_FORMATS)}")
+        raise ConfigError(f"unknown log format {fmt!r}; expected one of {', '.join(LOG_FORMATS)}")
     relation, reader_params = _read_relation(wh, spec, fmt)
     columns = _relation_columns(wh, relation, reader_params)
     wanted = {"case": spec.case, "activity": spec.activity, "timestamp": spec.timestamp}
@@ -149,14 +149,14 @@ def _check_time_options(wh: Warehouse, spec: LogSpec) -> None:
     try:
         wh.rows("SELECT timezone($zone, TIMESTAMP '2000-01-01')", {"zone": spec.time_zone})
     except duckdb.Error:
-        raise SourceError(
+        raise ConfigError(
             f"--time-zone: unknown time zone {spec.time_zone!r}; expected an IANA name such as 'Europe/London'"
         ) from None
     if spec.time_format and spec.time_format not in ("epoch", "epoch_ms"):
         try:
             wh.rows("SELECT try_strptime('', $format)", {"format": spec.time_format})
         except duckdb.Error as exc:
-            raise SourceError(
+            raise ConfigError(
                 f"--time-format: {spec.time_format!r} is not a strptime format DuckDB reads ({exc}); "
                 "expected codes such as '%Y/%m/%d %H:%M:%S', or epoch / epoch_ms"
             ) from None

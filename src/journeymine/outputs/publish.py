@@ -1,9 +1,14 @@
-"""Publish: write the outputs as Parquet, the analysts' DuckDB, and the run manifest.
+"""Publish: write the outputs as Parquet, the analysts' DuckDB, and the run manifest into a
+folder (a run's folder under `output_dir/runs/`, which `journeymine.outputs.runs` publishes in
+one atomic step; the output folder itself for `journeymine mine`).
 
-Files are written beside their final name and moved into place, so a reader never sees a
-half-written output. `analytics.duckdb` holds one view per output over its Parquet file
-(absolute paths: move the output folder and the views must be recreated, by a new run).
-No output holds a raw identifier: rejects are published without their raw row.
+Files are written beside their final name and moved into place. `analytics.duckdb` holds one
+table per output, copied from its Parquet file, and `run` (this run's manifest): tables, not
+views, because DuckDB resolves a view's relative path against the reader's working folder,
+never against the database file, and an absolute path would tie the file to one place. So the
+file works wherever its folder is moved or copied, reads no other folder's files, and a
+connection held open keeps reading its own run. No output holds a raw identifier: rejects are
+published without their raw row.
 """
 
 from __future__ import annotations
@@ -17,13 +22,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from journeymine import __version__
 from journeymine.config import Config
 from journeymine.db import Warehouse, model_sql, quote_ident
 from journeymine.errors import JourneymineError
-from journeymine.schema import OUTPUT_COLUMNS
+from journeymine.outputs.export import OCEL_FILE, XES_FILE
+from journeymine.schema import OUTPUT_COLUMNS, REPORT_FILE
 
 # Each output and the query that produces it from the working database.
 OUTPUT_QUERIES: dict[str, str] = {
@@ -65,6 +69,20 @@ MINE_OUTPUTS: tuple[str, ...] = (
     "journeys", "variants", "journey_graph_nodes", "journey_graph_edges", "dropoffs", "log_rejects",
 )
 MANIFEST_QUERY = "SELECT * FROM meta.runs ORDER BY started_at, run_id"
+ANALYTICS_FILE, MANIFEST_FILE = "analytics.duckdb", "run_manifest.json"
+# a run's files but analytics.duckdb: the names `runs.adopt_loose_files` takes in at the top of output_dir
+RUN_FILES: tuple[str, ...] = (
+    *(f"{name}.parquet" for name in (*RUN_OUTPUTS, "run_manifest")), MANIFEST_FILE, REPORT_FILE,
+    "process_model.bpmn", "process_model.pnml", XES_FILE, OCEL_FILE,
+)
+# `run` in analytics.duckdb: this run's manifest, so a reader can tell which run it reads
+RUN_TABLE_SQL = """
+    CREATE TABLE published.run AS
+    SELECT manifest->>'run_id' AS run_id, (manifest->>'started_at')::TIMESTAMPTZ AS started_at,
+           (manifest->>'finished_at')::TIMESTAMPTZ AS finished_at, manifest->>'previous_run_id' AS previous_run_id,
+           manifest
+    FROM (SELECT content::JSON AS manifest FROM read_text($path))
+"""
 
 
 def create_runs_table(wh: Warehouse) -> None:
@@ -106,34 +124,51 @@ def record_run(wh: Warehouse, manifest: dict[str, Any]) -> None:
 
 
 def publish_manifest(wh: Warehouse, manifest: dict[str, Any], output_dir: Path) -> None:
-    """Write run_manifest.parquet (all runs), run_manifest.json (this run) and analytics.duckdb."""
-    record_run(wh, manifest)
-    _write_parquet(wh, "run_manifest", MANIFEST_QUERY, output_dir)
+    """Write run_manifest.parquet (all runs so far and this one), run_manifest.json (this run) and
+    analytics.duckdb into `output_dir`. The run joins meta.runs only in run_manifest.parquet:
+    `record_run` keeps it once it is published."""
+    wh.execute("BEGIN TRANSACTION")
+    try:
+        record_run(wh, manifest)
+        _write_parquet(wh, "run_manifest", MANIFEST_QUERY, output_dir)
+    finally:
+        wh.execute("ROLLBACK")
     write_manifest_json(manifest, output_dir)
-    write_analytics_db(output_dir, [*RUN_OUTPUTS, "run_manifest"])
+    write_analytics_db(output_dir, [*RUN_OUTPUTS, "run_manifest"], wh)
 
 
 def write_manifest_json(manifest: dict[str, Any], output_dir: Path) -> Path:
     """run_manifest.json: this run's manifest, written atomically."""
-    path = output_dir / "run_manifest.json"
-    path.with_suffix(".json.tmp").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(path.with_suffix(".json.tmp"), path)
+    path = output_dir / MANIFEST_FILE
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(temp, path)
     return path
 
 
-def write_analytics_db(output_dir: Path, outputs: list[str]) -> Path:
-    """analytics.duckdb: one view per output over its Parquet file."""
-    target = output_dir / "analytics.duckdb"
-    temp = output_dir / "analytics.duckdb.tmp"
-    temp.unlink(missing_ok=True)
-    con = duckdb.connect(str(temp))
+def write_analytics_db(output_dir: Path, outputs: Sequence[str], wh: Warehouse | None = None) -> Path:
+    """analytics.duckdb in `output_dir`: one table per output, copied from its Parquet file there,
+    and `run`, the manifest of run_manifest.json when there is one. Written through `wh` (the
+    run's memory limit and threads), else through an in-memory warehouse of its own."""
+    target = output_dir / ANALYTICS_FILE
+    temp = output_dir / f".{ANALYTICS_FILE}.tmp"
+    for stale in (temp, temp.with_name(f"{temp.name}.wal")):
+        stale.unlink(missing_ok=True)
+    own = wh is None
+    con = Warehouse(":memory:") if wh is None else wh
     try:
-        for name in outputs:
-            parquet = str((output_dir / f"{name}.parquet").resolve()).replace("'", "''")
-            # a view's text cannot hold a bound parameter; the path is quoted as a string literal
-            con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM read_parquet('{parquet}')").fetchall()
+        con.execute("ATTACH $path AS published", {"path": str(temp)})
+        try:
+            for name in outputs:
+                con.execute(f"CREATE TABLE published.{quote_ident(name)} AS SELECT * FROM read_parquet($path)",
+                            {"path": str(output_dir / f"{name}.parquet")})
+            if (output_dir / MANIFEST_FILE).is_file():
+                con.execute(RUN_TABLE_SQL, {"path": str(output_dir / MANIFEST_FILE)})
+        finally:
+            con.execute("DETACH published")  # checkpoints: the file is whole, without a .wal
     finally:
-        con.close()
+        if own:
+            con.close()
     os.replace(temp, target)
     return target
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,19 @@ def test_window_days_must_be_a_positive_whole_number(window: Any) -> None:
     """journeys.window_days is a whole number of days, at least 1."""
     message = error_of(config_with({"journeys": {"window_days": window}}))
     assert message == f"journeys.window_days: expected a whole number >= 1, found {window!r}"
+
+
+def test_keep_runs_defaults_to_three_and_takes_any_whole_number_from_one() -> None:
+    """keep_runs (run folders kept under output_dir/runs/) is 3 unless set; 1 keeps only the published run."""
+    assert parse_config(config_with(), base_dir=Path("/cfg")).keep_runs == 3
+    assert parse_config(config_with({"keep_runs": 1}), base_dir=Path("/cfg")).keep_runs == 1
+    assert parse_config(config_with({"keep_runs": 30}), base_dir=Path("/cfg")).keep_runs == 30
+
+
+@pytest.mark.parametrize("keep", [0, -1, "3", 2.5, True, None])
+def test_keep_runs_must_be_a_whole_number_of_at_least_one(keep: Any) -> None:
+    """The published run is always kept, so fewer than one run makes no sense."""
+    assert error_of(config_with({"keep_runs": keep})) == f"keep_runs: expected a whole number >= 1, found {keep!r}"
 
 
 @pytest.mark.parametrize("size", ["2 gigs", "2", "GB", "-1GB"])
@@ -390,3 +404,77 @@ def test_funnel_and_driver_attributes_and_stages_are_checked(tmp_path) -> None:
         parse_config({**base, "funnel": {"stages": ["A", "B", "A"]}}, base_dir=tmp_path)
     config = parse_config({**base, "funnel": {"stages": ["A", "B"], "ordering": "strict"}}, base_dir=tmp_path)
     assert (config.funnel.stages, config.funnel.ordering) == (("A", "B"), "strict")
+
+
+# --- staging checks and input thresholds (sources.<name>.…) --------------------------------
+
+
+def test_staging_check_keys_have_documented_defaults() -> None:
+    """Without the keys, a source's plausible window starts 2000-01-01 UTC and ends 24 h after the
+    load's clock, numbers use '.', and a run tolerates half its rows rejected and 2 unreadable files."""
+    web = parse_config(config_with(), base_dir=Path("/cfg")).source("web")
+    assert web.not_before == datetime(2000, 1, 1, tzinfo=UTC)
+    assert (web.future_tolerance_hours, web.decimal_separator) == (24.0, ".")
+    assert (web.max_rejected_share, web.max_quarantined_files) == (0.5, 2)
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    (date(2020, 5, 1), datetime(2020, 5, 1, tzinfo=UTC)),  # what YAML makes of an unquoted 2020-05-01
+    ("2020-05-01", datetime(2020, 5, 1, tzinfo=UTC)),
+    ("2020-05-01T10:30:00", datetime(2020, 5, 1, 10, 30, tzinfo=UTC)),
+    ("2020-05-01T10:30:00+02:00", datetime(2020, 5, 1, 8, 30, tzinfo=UTC)),
+    (datetime(2020, 5, 1, 10, 30), datetime(2020, 5, 1, 10, 30, tzinfo=UTC)),
+])
+def test_not_before_is_a_date_or_a_time_in_utc(given: Any, expected: datetime) -> None:
+    """not_before takes a date (midnight UTC) or an ISO-8601 time (UTC unless it has an offset)."""
+    data = config_with(web={**MINIMAL["sources"]["web"], "not_before": given})
+    assert parse_config(data, base_dir=Path("/cfg")).source("web").not_before == expected
+
+
+def test_an_unquoted_yaml_date_is_read_as_not_before(tmp_path: Path) -> None:
+    """In the YAML file, `not_before: 2015-01-01` (a YAML date) works as written."""
+    (tmp_path / "jm.yaml").write_text(
+        "output_dir: out\ndatabase: jm.duckdb\n"
+        "sources:\n  web:\n    path: w/*.jsonl\n    preset: segment\n    channel: web\n    not_before: 2015-01-01\n"
+    )
+    assert load_config(tmp_path / "jm.yaml").source("web").not_before == datetime(2015, 1, 1, tzinfo=UTC)
+
+
+def test_a_decimal_comma_source_reads_csv_only() -> None:
+    """decimal_separator ',' is for CSV sources; a JSON-lines source writes numbers with '.'."""
+    calls = {"path": "c/*.csv", "preset": "contacts", "decimal_separator": ","}
+    assert parse_config(config_with(calls=calls), base_dir=Path("/cfg")).source("calls").decimal_separator == ","
+    assert error_of(config_with(web={**MINIMAL["sources"]["web"], "decimal_separator": ","})) == (
+        "sources.web.decimal_separator: only a CSV source takes a decimal separator (numbers in jsonl files are "
+        "written with '.'), found ','"
+    )
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("not_before", "last year", "sources.web.not_before: expected a date such as 2000-01-01 or an ISO-8601 time "
+                                "such as 2000-01-01T00:00:00Z, found 'last year'"),
+    ("not_before", 2000, "sources.web.not_before: expected a date such as 2000-01-01 or an ISO-8601 time "
+                         "such as 2000-01-01T00:00:00Z, found 2000"),
+    ("future_tolerance_hours", -1, "sources.web.future_tolerance_hours: expected a number of hours from 0 to 876000 "
+                                   "(100 years), such as 24, found -1"),
+    ("future_tolerance_hours", "24h", "sources.web.future_tolerance_hours: expected a number of hours from 0 to "
+                                      "876000 (100 years), such as 24, found '24h'"),
+    ("decimal_separator", ";", "sources.web.decimal_separator: unknown value ';'; expected one of ., ,"),
+    ("max_rejected_share", 1.5, "sources.web.max_rejected_share: expected a share between 0 and 1, such as 0.8, "
+                                "found 1.5"),
+    ("max_rejected_share", "half", "sources.web.max_rejected_share: expected a share between 0 and 1, such as 0.8, "
+                                   "found 'half'"),
+    ("max_quarantined_files", -1, "sources.web.max_quarantined_files: expected a whole number >= 0, found -1"),
+    ("max_quarantined_files", 1.5, "sources.web.max_quarantined_files: expected a whole number >= 0, found 1.5"),
+])
+def test_bad_staging_check_values_name_the_key(key: str, value: Any, expected: str) -> None:
+    """Each staging-check or threshold key is checked when the config is read."""
+    assert error_of(config_with(web={**MINIMAL["sources"]["web"], key: value})) == expected
+
+
+def test_zero_tolerances_are_allowed() -> None:
+    """0 hours of future tolerance, no rejected rows and no unreadable file are valid (strict) settings."""
+    strict = {**MINIMAL["sources"]["web"], "future_tolerance_hours": 0, "max_rejected_share": 0,
+              "max_quarantined_files": 0}
+    web = parse_config(config_with(web=strict), base_dir=Path("/cfg")).source("web")
+    assert (web.future_tolerance_hours, web.max_rejected_share, web.max_quarantined_files) == (0.0, 0.0, 0)

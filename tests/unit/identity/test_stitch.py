@@ -196,3 +196,17 @@ def test_a_loyal_customer_with_many_devices_keeps_them_when_a_kiosk_is_set_aside
 def test_is_plausible_compares_each_kind_with_its_limit(nodes: list[str], plausible: bool) -> None:
     """A group is plausible when no identifier kind occurs more often than its limit."""
     assert is_plausible(nodes, LIMITS) is plausible
+
+
+def test_disagreeing_crm_rows_for_one_customer_are_counted(warehouse, write_file, source_config) -> None:
+    """Two CRM rows for one person that disagree on the segment are reported (the latest wins in
+    the customers output); rows that agree, or another person's single row, are not."""
+    from journeymine.identity.stitch import stitch_identities
+    from journeymine.load.source import load_source
+
+    write_file("crm/a.csv", "customer_ref,email,segment,country\n"
+               "C1,jane@example.com,gold,GB\nC1,,silver,GB\nC2,john@example.com,gold,FR\n")
+    identity = IdentityConfig(salt="s")
+    load_source(warehouse, source_config("crm", "crm", "crm/*.csv"), identity, run_id="r1")
+    result = stitch_identities(warehouse, identity, ["crm"])
+    assert result.conflicting_records == {"segment": 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,8 +12,8 @@ import pytest
 
 from journeymine.config import IdentityConfig, SourceConfig
 from journeymine.db import Warehouse
-from journeymine.errors import SourceError
-from journeymine.load.source import load_source
+from journeymine.errors import InputError, SourceError
+from journeymine.load.source import check_thresholds, load_source
 from journeymine.load.stage import StageCounts
 
 CONTACTS = "contact_id,caller_phone,customer_ref,started_at,answered_at,ended_at,queue,reason,outcome,csat,sentiment\n"
@@ -319,15 +320,92 @@ def test_naive_segment_timestamp_is_read_in_the_source_zone(
 # --- columns and mappings ----------------------------------------------------------------
 
 
-def test_missing_required_csv_column_raises_naming_it(warehouse: Warehouse, write_file, source_config) -> None:
-    """A contacts file without its 'reason' column cannot be read: SourceError names the column,
-    and nothing is loaded."""
+def test_a_file_missing_a_required_column_is_set_aside_naming_it(
+    warehouse: Warehouse, write_file, source_config
+) -> None:
+    """A contacts file without its 'reason' column cannot be read: it is quarantined with a reason
+    naming the column, nothing of it is staged, and the source's other files load."""
     write_file("calls/a.csv", CONTACTS.replace(",reason", "") + "k1,07700 900123,,2026-02-01 10:00:00,,,q,resolved,,\n")
+    write_file("calls/b.csv", CONTACTS + call("k2"))
     source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
-    with pytest.raises(SourceError, match=r"missing column\(s\) reason; expected the contacts preset's columns"):
-        load_source(warehouse, source, IDENTITY, run_id="r1")
-    assert warehouse.scalar("SELECT count(*) FROM staged.events") == 0
-    assert warehouse.scalar("SELECT count(*) FROM meta.loaded_files") == 0
+    loaded = load_source(warehouse, source, IDENTITY, run_id="r1")
+    assert [q.file_name for q in loaded.quarantined] == ["a.csv"]
+    assert "missing column(s) reason; expected the contacts preset's columns" in loaded.quarantined[0].reason
+    assert {f.file_name: f.status for f in loaded.files} == {"a.csv": "quarantined", "b.csv": "loaded"}
+    assert warehouse.rows("SELECT event_id FROM staged.events") == [("k2",)]
+    assert warehouse.rows("SELECT source, file_name, reason IS NOT NULL FROM meta.quarantined_files") == [
+        ("calls", "a.csv", True)]
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), [
+    ("calls/b.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "not UTF-8"),
+    ("calls/c.csv.gz", b"this is not gzip", "not a gzip file"),
+])
+def test_an_unreadable_file_is_set_aside_and_the_rest_loads(
+    warehouse: Warehouse, write_file, source_config, tmp_path, name: str, content: bytes, reason: str
+) -> None:
+    """A PNG renamed .csv or a non-gzip file named .gz is quarantined with a one-line reason; the
+    good file of the source still loads and reconciles."""
+    write_file("calls/a.csv", CONTACTS + call("k1"))
+    (tmp_path / name).write_bytes(content)
+    loaded = load_source(warehouse, source_config("calls", "contacts", "calls/*", time_format=CALL_TIME_FORMAT),
+                         IDENTITY, run_id="r1")
+    assert len(loaded.quarantined) == 1 and reason in loaded.quarantined[0].reason
+    assert "\n" not in loaded.quarantined[0].reason
+    assert (loaded.counts.n_read, loaded.counts.n_events) == (1, 1)
+
+
+def test_too_many_unreadable_files_stop_the_run_naming_them(
+    warehouse: Warehouse, write_file, source_config, tmp_path
+) -> None:
+    """Above sources.<name>.max_quarantined_files, the load raises InputError naming the files."""
+    write_file("calls/a.csv", CONTACTS + call("k1"))
+    (tmp_path / "calls" / "b.csv").write_bytes(b"\x89PNG\r\n")
+    source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
+    loaded = load_source(warehouse, source, IDENTITY, run_id="r1")
+    with pytest.raises(InputError, match=r"source 'calls': 1 file\(s\) could not be read .*b\.csv"):
+        check_thresholds(warehouse, replace(source, max_quarantined_files=0), loaded)
+    check_thresholds(warehouse, replace(source, max_quarantined_files=1), loaded)  # within the limit: no error
+
+
+def test_too_many_rejected_rows_stop_the_run_naming_the_first_one(
+    warehouse: Warehouse, write_file, source_config
+) -> None:
+    """Above sources.<name>.max_rejected_share of rows rejected, InputError names the share, the
+    most common reason and the file and line of its first row."""
+    write_file("calls/a.csv", CONTACTS + call("k1") + call("k2", started_at="bad") + call("k3", started_at="worse"))
+    source = source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT)
+    loaded = load_source(warehouse, source, IDENTITY, run_id="r1")
+    with pytest.raises(InputError, match=r"67% of its 3 rows were rejected .*unparseable started_at.* first at a\.csv:3"):
+        check_thresholds(warehouse, replace(source, max_rejected_share=0.5), loaded)
+    check_thresholds(warehouse, replace(source, max_rejected_share=0.7), loaded)
+
+
+def test_an_unterminated_quote_hides_no_line(warehouse: Warehouse, write_file, source_config) -> None:
+    """Rows read are counted from the file's lines: the lines an unterminated quote swallows, and
+    blank lines the CSV reader skips, are rejects at their own lines with their text."""
+    write_file("calls/a.csv", CONTACTS + call("k1") + call("k2", reason='"broken') + call("k3") + "\n"
+               + call("k4"))
+    counts = load_source(warehouse, source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT),
+                         IDENTITY, run_id="r1").counts
+    assert (counts.n_read, counts.n_events, counts.n_rejected) == (5, 1, 4)
+    got = rejects(warehouse, "calls")
+    assert [line for line, _ in got] == [3, 4, 5, 6]
+    assert "unterminated quote" in got[0][1]
+    assert got[1][1].endswith("swallowed by the unterminated quote on line 3")
+    assert warehouse.scalar("SELECT raw_record FROM staged.rejects WHERE file_line = 4").startswith("k3,")
+
+
+def test_blank_lines_in_a_csv_keep_every_row_on_its_own_line(
+    warehouse: Warehouse, write_file, source_config
+) -> None:
+    """A blank line is a reject at its line, and the rows after it keep their true line numbers."""
+    write_file("calls/a.csv", CONTACTS + call("k1") + "\n" + call("k2"))
+    counts = load_source(warehouse, source_config("calls", "contacts", "calls/*.csv", time_format=CALL_TIME_FORMAT),
+                         IDENTITY, run_id="r1").counts
+    assert (counts.n_read, counts.n_events, counts.n_rejected) == (3, 2, 1)
+    assert {k: v[0] for k, v in events(warehouse, "calls").items()} == {"k1": 2, "k2": 4}
+    assert [line for line, _ in rejects(warehouse, "calls")] == [3]
 
 
 def test_source_without_files_raises(warehouse: Warehouse, source_config) -> None:
@@ -442,3 +520,15 @@ def test_an_empty_file_loads_as_no_rows(load_and_stage, write_file, source_confi
     write_file("calls/c.csv.gz", "")
     counts = load_and_stage(source_config("calls", "contacts", "calls/*", time_format=CALL_TIME_FORMAT))
     assert (counts.n_read, counts.n_events, counts.n_rejected) == (1, 1, 0)
+
+
+def test_a_crm_file_without_any_identifier_column_is_set_aside(
+    warehouse: Warehouse, write_file, source_config
+) -> None:
+    """A CRM file whose header has no identifier column would link nothing: it is quarantined
+    with a reason naming the columns expected."""
+    write_file("crm/a.csv", "segment,country\ngold,GB\n")
+    loaded = load_source(warehouse, source_config("crm", "crm", "crm/*.csv"), IDENTITY, run_id="r1")
+    assert [q.file_name for q in loaded.quarantined] == ["a.csv"]
+    assert "no identifier column" in loaded.quarantined[0].reason
+    assert "customer_ref, loyalty_id, email, phone" in loaded.quarantined[0].reason

@@ -9,7 +9,7 @@ import pytest
 
 from journeymine.cli import main
 from journeymine.db import Warehouse
-from journeymine.errors import SourceError
+from journeymine.errors import EXIT_INPUT, SourceError
 from journeymine.mining.eventlog import LogSpec, detect_format, load_event_log
 
 CSV_HEADER = "case:concept:name,concept:name,time:timestamp\n"
@@ -106,8 +106,8 @@ def test_mine_command_writes_the_outputs_and_a_reconciled_manifest(write_file, t
 
 
 def test_mine_command_reports_a_bad_log_in_one_line(tmp_path: Path, capsys) -> None:
-    """A log that does not exist is one error line and exit code 2, not a traceback."""
-    assert main(["mine", str(tmp_path / "missing.xes"), "--out", str(tmp_path / "out")]) == 2
+    """A log that does not exist is one error line and the bad-input exit code, not a traceback."""
+    assert main(["mine", str(tmp_path / "missing.xes"), "--out", str(tmp_path / "out")]) == EXIT_INPUT
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == f"journeymine: error: event log not found: {tmp_path / 'missing.xes'}"
     assert "Traceback" not in err

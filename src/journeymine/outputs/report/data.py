@@ -73,6 +73,8 @@ def headline(wh: Warehouse, manifest: dict[str, Any]) -> dict[str, Any]:
             FROM marts.journeys
             """
         )[0]
+        if wh.table_exists("journeys", "data_period"):  # a stray row dated 2099 does not stretch the period
+            period_start, period_end = wh.rows("SELECT period_start, period_end FROM journeys.data_period")[0]
         run |= {
             "period_start": period_start, "period_end": period_end, "n_journeys": n_journeys, "n_events": n_events,
             "n_converted": n_converted, "n_abandoned": n_abandoned, "n_open": n_open,
@@ -96,6 +98,18 @@ def data_notes(wh: Warehouse, manifest: dict[str, Any]) -> list[str]:
         )
         if reasons:
             notes.append("Rejected rows by reason: " + "; ".join(f"{why} {n:,}" for why, n in reasons) + ".")
+    for source in manifest.get("inputs") or []:
+        for q in source.get("quarantined") or []:
+            notes.append(f"File set aside (source {source['source']}): {q['file']}: {q['reason']}.")
+        if source.get("warnings_by_reason"):
+            notes.append(
+                f"Values dropped from accepted rows of {source['source']} (the row kept, the value not used): "
+                + "; ".join(f"{why} {n:,}" for why, n in source["warnings_by_reason"].items()) + "."
+            )
+    conflicts = (manifest.get("stitching") or {}).get("conflicting_records") or {}
+    if conflicts:
+        notes.append("Identity records that disagree on the same key (the first one kept): "
+                     + "; ".join(f"{kind} {n:,}" for kind, n in conflicts.items()) + ".")
     if wh.table_exists("stitched", "identity_map"):
         shared = wh.rows(
             """
