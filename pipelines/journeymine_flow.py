@@ -136,8 +136,8 @@ def journeys_on_dask(jobs: list[PartitionJob]) -> list[dict[str, int]]:
 
 
 @task(cache_policy=NONE)
-def mine(wh: Warehouse, config: Config) -> pipeline.StepResult:
-    return pipeline.mine_journeys(wh, config)
+def mine(wh: Warehouse, config: Config, run: pipeline.Run) -> pipeline.StepResult:
+    return pipeline.mine_journeys(wh, config, run)
 
 
 @task(cache_policy=NONE)
@@ -173,7 +173,7 @@ def journeymine_flow(config_path: str, workers: int | None = None, dask_address:
             else:
                 counts = [journeys_partition(job) for job in jobs]
             steps.append(finish_journeys(wh, config, jobs, counts, started))
-            steps.append(mine(wh, config))
+            steps.append(mine(wh, config, run))
             return publish(wh, config, run, steps)
 
 

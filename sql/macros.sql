@@ -10,7 +10,9 @@ CREATE OR REPLACE TEMP MACRO jm_norm_email(v) AS
     END;
 
 -- phone: digits with the country code. '+' or '00' keep the code; a national leading '0' is
--- replaced by country_code; '(0)' after a country code is dropped.
+-- replaced by country_code; '(0)' after a country code is dropped. Where national numbers have
+-- no trunk '0' (the North American plan, country code 1), a national number of 10 digits
+-- ('839-663-6248', '(839) 663-6248') takes the country code too.
 CREATE OR REPLACE TEMP MACRO jm_phone_digits(v, country_code) AS
     CASE
         WHEN starts_with(trim(v), '+')
@@ -19,6 +21,8 @@ CREATE OR REPLACE TEMP MACRO jm_phone_digits(v, country_code) AS
             THEN substr(regexp_replace(replace(v, '(0)', ''), '[^0-9]', '', 'g'), 3)
         WHEN starts_with(regexp_replace(v, '[^0-9]', '', 'g'), '0')
             THEN country_code || substr(regexp_replace(v, '[^0-9]', '', 'g'), 2)
+        WHEN country_code = '1' AND regexp_full_match(regexp_replace(v, '[^0-9]', '', 'g'), '[2-9][0-9]{9}')
+            THEN '1' || regexp_replace(v, '[^0-9]', '', 'g')
         ELSE regexp_replace(v, '[^0-9]', '', 'g')
     END;
 
@@ -38,15 +42,22 @@ CREATE OR REPLACE TEMP MACRO jm_norm_phone(v, country_code) AS
             THEN '+' || jm_phone_digits_clean(v, country_code)
     END;
 
--- the normalised form of an identifier of the given kind; NULL when empty or invalid
+-- customer_ref: trimmed, upper-cased, inner spaces removed; loyalty_id: upper-cased, everything
+-- but letters and digits removed; anonymous_id: trimmed, lower-cased. NULL when nothing is left.
+CREATE OR REPLACE TEMP MACRO jm_norm_customer_ref(v) AS nullif(upper(regexp_replace(v, '\s+', '', 'g')), '');
+CREATE OR REPLACE TEMP MACRO jm_norm_loyalty_id(v) AS nullif(upper(regexp_replace(v, '[^A-Za-z0-9]', '', 'g')), '');
+CREATE OR REPLACE TEMP MACRO jm_norm_anonymous_id(v) AS nullif(lower(trim(v)), '');
+
+-- the normalised form of an identifier of the given kind; NULL when empty or invalid (a model
+-- that knows the kind calls the kind's own macro: the same rule, a smaller expression)
 CREATE OR REPLACE TEMP MACRO jm_norm_identifier(kind, v, country_code) AS
     CASE
         WHEN nullif(trim(v), '') IS NULL THEN NULL
         WHEN kind = 'email' THEN jm_norm_email(v)
         WHEN kind = 'phone' THEN jm_norm_phone(v, country_code)
-        WHEN kind = 'customer_ref' THEN nullif(upper(regexp_replace(v, '\s+', '', 'g')), '')
-        WHEN kind = 'loyalty_id' THEN nullif(upper(regexp_replace(v, '[^A-Za-z0-9]', '', 'g')), '')
-        WHEN kind = 'anonymous_id' THEN nullif(lower(trim(v)), '')
+        WHEN kind = 'customer_ref' THEN jm_norm_customer_ref(v)
+        WHEN kind = 'loyalty_id' THEN jm_norm_loyalty_id(v)
+        WHEN kind = 'anonymous_id' THEN jm_norm_anonymous_id(v)
         ELSE nullif(trim(v), '')
     END;
 
@@ -116,6 +127,12 @@ CREATE OR REPLACE TEMP MACRO jm_identifier_problem(field, kind, v, normalised) A
         WHEN kind = 'email' THEN field || ' not an email address'
         WHEN kind = 'phone' THEN field || ' not a phone number (8-15 digits)'
     END;
+
+-- the value a source's value map (sources.<name>.values) gives a code, matched trimmed and
+-- case-insensitively; NULL when the code is not in the map (or there is no map).
+-- codes: [{code, value}] with the codes lower-cased
+CREATE OR REPLACE TEMP MACRO jm_code(v, codes) AS
+    CASE WHEN len(codes) > 0 THEN map_from_entries(codes)[lower(trim(v))] END;
 
 -- a warning list from candidates {'field': …, 'reason': … or NULL}: the ones with a reason
 CREATE OR REPLACE TEMP MACRO jm_warnings(candidates) AS

@@ -3,8 +3,8 @@
 -- with a rating (sentiment or CSAT) or an error, and every call ($call_channel; repeat contacts
 -- and abandoned calls are counted among all of a call touchpoint's calls). Other events carry
 -- no event-level signal and are left out. The emotion curve reads the rated events too.
--- Reads journeys.events_in_journeys, journeys.journey_keys, journeys.step_codes and
--- journeys.touchpoints.
+-- Reads journeys.events_in_journeys, journeys.journey_keys, journeys.step_codes,
+-- journeys.touchpoints and journeys.call_waits (int_call_waits: event_seq, wait_seconds).
 -- An event belongs to the last step starting at or before it (in journey order: occurred_at,
 -- then event_seq; a step starts at its first event's occurred_at and event_seq), so channel
 -- and activity are the step's, named as every mart names them (after label hygiene);
@@ -15,11 +15,19 @@
 --   is_negative        sentiment <= $negative_sentiment_threshold, or CSAT (attribute 'csat',
 --                      1-5; a value outside the scale is no rating) <= $low_csat
 --   is_rated           the event has a sentiment or a CSAT
---   is_error           the event's own activity matches $error_pattern (RE2), or its attributes
---                      hold a non-null 'error'
+--   is_error           the event's own activity holds an error word: split into lower-case words
+--                      (camelCase and ACRONYMWord boundaries and anything but letters and digits
+--                      separate words: 'paymentFailed', 'PAYMENT_FAILED' → 'payment failed'), it
+--                      matches $error_words_pattern (RE2 over those words; '' matches nothing);
+--                      or the activity as it is matches $error_pattern (RE2; '' matches nothing);
+--                      or the event's attributes hold a non-null 'error'
 --   is_call_abandoned  a call ($call_channel) whose attribute 'outcome' is 'abandoned' (hung up
 --                      in the queue)
--- Parameters: $negative_sentiment_threshold, $low_csat, $error_pattern, $call_channel.
+--   wait_seconds       a call's time in the queue: journeys.call_waits (the source's wait
+--                      attribute, e.g. answered - started), else for an abandoned call the time
+--                      until it ended (hung up while waiting); NULL when the source has neither
+-- Parameters: $negative_sentiment_threshold, $low_csat, $error_words_pattern, $error_pattern,
+-- $call_channel.
 with events as not materialized (
     -- read twice (for the labels, then the candidates), never copied
     select
@@ -27,6 +35,7 @@ with events as not materialized (
         channel as event_channel,
         activity as event_activity,
         occurred_at,
+        ended_at,
         event_seq,
         sentiment,
         csat,
@@ -36,9 +45,18 @@ with events as not materialized (
 ),
 
 error_labels as (
-    -- the event labels matching $error_pattern: the distinct labels are listed first, so each
-    -- is matched once, not once per event
-    select list_filter(labels, lambda label: regexp_matches(label, $error_pattern)) as labels
+    -- the event labels naming an error: the distinct labels are listed first, so each is
+    -- matched once, not once per event
+    select list_filter(labels, lambda label:
+        ($error_words_pattern <> '' and regexp_matches(
+            lower(trim(regexp_replace(
+                regexp_replace(regexp_replace(label, '([A-Z]+)([A-Z][a-z])', '\1 \2', 'g'), '([a-z0-9])([A-Z])', '\1 \2', 'g'),
+                '[^A-Za-z0-9]+', ' ', 'g'
+            ))),
+            $error_words_pattern
+        ))
+        or ($error_pattern <> '' and regexp_matches(label, $error_pattern))
+    ) as labels
     from (select list(distinct event_activity) as labels from events)
 ),
 
@@ -65,20 +83,33 @@ described as (
 
 flagged as (
     select
-        *,
+        described.*,
         coalesce(sentiment <= $negative_sentiment_threshold or csat <= $low_csat, false) as is_negative,
         sentiment is not null or csat is not null as is_rated,
-        regexp_matches(event_activity, $error_pattern) or error is not null as is_error,
+        list_contains(error_labels.labels, event_activity) or error is not null as is_error,
         event_channel = $call_channel and coalesce(outcome = 'abandoned', false) as is_call_abandoned
     from described
+    cross join error_labels
+),
+
+waited as (
+    -- a call's time in the queue (calls only)
+    select
+        flagged.*,
+        case when flagged.event_channel = $call_channel then coalesce(
+            waits.wait_seconds,
+            case when flagged.is_call_abandoned then (epoch_us(flagged.ended_at) - epoch_us(flagged.occurred_at)) / 1e6 end
+        ) end as wait_seconds
+    from flagged
+    left join journeys.call_waits as waits using (event_seq)
 ),
 
 signal_events as (
     -- the journey's key and customer (journeys are per customer)
-    select flagged.*, journey_keys.journey_key, journey_keys.customer_id
-    from flagged
+    select waited.*, journey_keys.journey_key, journey_keys.customer_id
+    from waited
     join journeys.journey_keys as journey_keys using (journey_id)
-    where flagged.is_rated or flagged.is_error or flagged.event_channel = $call_channel
+    where waited.is_rated or waited.is_error or waited.event_channel = $call_channel
 ),
 
 step_starts as (
@@ -127,7 +158,8 @@ final as (
         placed.is_negative,
         placed.is_rated,
         placed.is_error,
-        placed.is_call_abandoned
+        placed.is_call_abandoned,
+        placed.wait_seconds
     from placed
     join journeys.touchpoints as touchpoints using (touchpoint)
 )

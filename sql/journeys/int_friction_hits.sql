@@ -1,18 +1,19 @@
 -- int_friction_hits (journeys.friction_hits): one row per journey per friction finding key
 -- (signal, touchpoint, target_touchpoint) the journey has, before any counting; marts.friction
--- aggregates it and the drivers compare segments on it. On integer keys: journey_key
--- (journeys.journey_keys) and touchpoint codes (journeys.touchpoints: channel and activity;
--- target_touchpoint is NULL for a finding on a touchpoint rather than a transition); names are
--- joined onto the findings.
--- Reads journeys.step_codes (each step with the step before it: the transitions),
--- journeys.friction_events, marts.journeys, marts.journey_graph_edges (each transition's back
--- edge, number of times taken and p90 time) and journeys.touchpoints.
+-- aggregates it, the trend counts it per period and the drivers compare segments on it. On
+-- integer keys: journey_key (journeys.journey_keys) and touchpoint codes (journeys.touchpoints:
+-- channel and activity; target_touchpoint is NULL for a finding on a touchpoint rather than a
+-- transition); names are joined onto the findings.
+-- Reads journeys.step_codes (each step with the step before it: the transitions, and the steps'
+-- times), journeys.friction_events, marts.journeys, marts.journey_graph_edges (each transition's
+-- number of times taken and p90 time) and journeys.touchpoints.
 --
 -- A journey has a signal at a touchpoint (channel, activity), or on a transition to a target
 -- touchpoint, when:
---   loop                source → target is a back edge of the journey graph (against the way most
---                       journeys go between those two touchpoints) and the journey had already
---                       been at the target
+--   loop                it comes back to a touchpoint it had been at (A ... B ... A): the step
+--                       B → A where A was first reached before B in this journey (so the step
+--                       back is found whatever order other journeys take the two in; the step
+--                       forward again, A → B, is not a second loop). Every such step counts.
 --   digital_to_call     a call ($call_channel) follows a step of $digital_channels within
 --                       $call_switch_window_hours (the digital step is where self-service failed)
 --   repeat_contact      the customer calls about the same thing (the same call touchpoint)
@@ -28,9 +29,15 @@
 --   abandonment         the journey was abandoned with this touchpoint as its last
 --   call_abandoned      a call at the touchpoint was abandoned in the queue
 -- (the event-level rules are in int_friction_events_on_steps).
--- n_occurrences: how often the journey has it; seconds: for time-based signals, the time of its
--- first occurrence (long_wait: the wait; digital_to_call: until the call; repeat_contact: since
--- the earlier call), else NULL.
+-- n_occurrences: how often the journey has it; step_number: the journey's step at the finding's
+-- touchpoint (the source of a transition) where it first happened, occurred_at when (the
+-- source step of a loop or a transition, the event; abandonment: the journey's end); seconds: for time-based
+-- signals, the time of its first occurrence (long_wait: the wait; digital_to_call: until the
+-- call; repeat_contact: since the earlier call; call_abandoned: the time in the queue, when known;
+-- loop: from the earlier visit of the touchpoint to the return), else NULL. extra_steps /
+-- extra_seconds (loops only, else NULL): the steps and the time the journey spent going round
+-- its loops of this kind, all occurrences added (a loop from step j to its return at step i
+-- costs i - j steps and the time between them).
 -- Parameters: $call_switch_window_hours, $repeat_contact_window_days, $long_wait_factor,
 -- $long_wait_min_minutes, $min_journeys, $digital_channels, $call_channel.
 with transitions as not materialized (
@@ -40,7 +47,9 @@ with transitions as not materialized (
         step_number - 1 as source_step_number,
         previous_touchpoint as source_touchpoint,
         touchpoint as target_touchpoint,
-        seconds_since_previous as seconds
+        seconds_since_previous as seconds,
+        -- the source step's time
+        occurred_at - to_microseconds(round(seconds_since_previous * 1e6)::BIGINT) as occurred_at
     from journeys.step_codes
     where step_number > 1
 ),
@@ -54,14 +63,12 @@ touchpoints as (
 ),
 
 edges as (
-    -- the journey graph's transitions, on codes: how often each is taken, its p90 time, and
-    -- whether it points backwards
+    -- the journey graph's transitions, on codes: how often each is taken and its p90 time
     select
         source.touchpoint as source_touchpoint,
         target.touchpoint as target_touchpoint,
         edges.n_transitions,
-        edges.p90_seconds,
-        edges.is_back_edge
+        edges.p90_seconds
     from marts.journey_graph_edges as edges
     join touchpoints as source
         on source.channel = edges.source_channel and source.activity = edges.source_activity
@@ -69,54 +76,73 @@ edges as (
         on target.channel = edges.target_channel and target.activity = edges.target_activity
 ),
 
-back_edges as (
-    select source_touchpoint, target_touchpoint
-    from edges
-    where is_back_edge and source_touchpoint <> target_touchpoint
-),
-
-back_edge_lookup as (
-    -- indexed by touchpoint code: the targets of the back edges leaving the touchpoint
-    select list(coalesce(back_edges_from.targets, []) order by touchpoints.touchpoint) as back_edge_targets_of
-    from touchpoints
-    left join (
-        select source_touchpoint as touchpoint, list(target_touchpoint) as targets
-        from back_edges
-        group by source_touchpoint
-    ) as back_edges_from using (touchpoint)
-),
-
 loop_steps as (
-    -- the steps each journey took along a back edge into a touchpoint it had been at before
-    -- (list_position finds the touchpoint's first step in the journey)
+    -- the steps where a journey came back to a touchpoint it first reached before the one it came
+    -- from: each step's first visit (list_position) is looked up once per journey; only journeys
+    -- that visit a touchpoint twice are searched
+    select journey_key, path[return_step_number - 1] as touchpoint, path[return_step_number] as target_touchpoint,
+        return_step_number
+    from (
+        select
+            journey_key,
+            path,
+            unnest(list_filter(range(2, len(path) + 1), lambda i: first_steps[i] < first_steps[i - 1]))
+                as return_step_number
+        from (
+            select
+                journey_key,
+                touchpoint_path as path,
+                list_transform(touchpoint_path, lambda touchpoint: list_position(touchpoint_path, touchpoint))
+                    as first_steps
+            from marts.journeys
+            where len(list_distinct(touchpoint_path)) < len(touchpoint_path)
+        )
+    )
+),
+
+loops as (
+    -- each loop: the step back (source → target), from the target's previous visit (the last one
+    -- before the return: the journey's steps at the target up to the return, on integer keys) to
+    -- the return; its steps and time, and when the journey stepped back (at the source step)
     select
-        journeys.journey_key,
-        journeys.touchpoint_path,
-        unnest(list_filter(
-            range(2, len(journeys.touchpoint_path) + 1),
-            lambda i: list_contains(
-                    lookup.back_edge_targets_of[journeys.touchpoint_path[i - 1]], journeys.touchpoint_path[i]
-                )
-                and list_position(journeys.touchpoint_path, journeys.touchpoint_path[i]) < i
-        )) as target_step_number
-    from marts.journeys as journeys
-    cross join back_edge_lookup as lookup
+        loop_steps.journey_key,
+        any_value(loop_steps.touchpoint) as touchpoint,
+        loop_steps.target_touchpoint,
+        loop_steps.return_step_number,
+        loop_steps.return_step_number
+            - max(steps.step_number) filter (where steps.step_number < loop_steps.return_step_number) as loop_steps,
+        (epoch_us(max(steps.occurred_at)) - epoch_us(
+            arg_max(steps.occurred_at, steps.step_number) filter (where steps.step_number < loop_steps.return_step_number)
+        )) / 1e6 as loop_seconds,
+        -- the step back was taken at the source step: the return's time less its time since the step before
+        max(steps.occurred_at) - to_microseconds(
+            round(arg_max(steps.seconds_since_previous, steps.step_number) * 1e6)::BIGINT
+        ) as stepped_back_at
+    from loop_steps
+    join journeys.step_codes as steps
+        on steps.journey_key = loop_steps.journey_key
+        and steps.touchpoint = loop_steps.target_touchpoint
+    where steps.step_number <= loop_steps.return_step_number
+    group by loop_steps.journey_key, loop_steps.target_touchpoint, loop_steps.return_step_number
 ),
 
 loop_hits as (
     select
         journey_key, 'loop' as signal,
-        touchpoint_path[target_step_number - 1] as touchpoint,
-        touchpoint_path[target_step_number] as target_touchpoint,
-        target_step_number - 1 as seq, NULL::DOUBLE as seconds
-    from loop_steps
+        touchpoint, target_touchpoint,
+        return_step_number - 1 as seq, loop_seconds as seconds,
+        return_step_number - 1 as step_number, stepped_back_at as occurred_at,
+        loop_steps as extra_steps, loop_seconds as extra_seconds
+    from loops
 ),
 
 call_hits as (
     select
         transitions.journey_key, 'digital_to_call' as signal,
         transitions.source_touchpoint as touchpoint, transitions.target_touchpoint,
-        transitions.source_step_number as seq, transitions.seconds
+        transitions.source_step_number as seq, transitions.seconds,
+        transitions.source_step_number as step_number, transitions.occurred_at,
+        NULL::BIGINT as extra_steps, NULL::DOUBLE as extra_seconds
     from transitions
     join touchpoints as source on source.touchpoint = transitions.source_touchpoint
     join touchpoints as target on target.touchpoint = transitions.target_touchpoint
@@ -137,7 +163,9 @@ long_wait_hits as (
     select
         transitions.journey_key, 'long_wait' as signal,
         transitions.source_touchpoint as touchpoint, transitions.target_touchpoint,
-        transitions.source_step_number as seq, transitions.seconds
+        transitions.source_step_number as seq, transitions.seconds,
+        transitions.source_step_number as step_number, transitions.occurred_at,
+        NULL::BIGINT as extra_steps, NULL::DOUBLE as extra_seconds
     from transitions
     join edge_waits using (source_touchpoint, target_touchpoint)
     where transitions.seconds > $long_wait_min_minutes * 60
@@ -158,7 +186,8 @@ repeat_contact_hits as (
     select
         journey_key, 'repeat_contact' as signal,
         touchpoint, NULL::INTEGER as target_touchpoint,
-        event_seq as seq, seconds_since_previous_call as seconds
+        event_seq as seq, seconds_since_previous_call as seconds,
+        step_number, occurred_at, NULL::BIGINT as extra_steps, NULL::DOUBLE as extra_seconds
     from calls
     where seconds_since_previous_call <= $repeat_contact_window_days * 86400
 ),
@@ -167,7 +196,8 @@ event_hits as (
     select
         journey_key, signal,
         touchpoint, NULL::INTEGER as target_touchpoint,
-        event_seq as seq, NULL::DOUBLE as seconds
+        event_seq as seq, case when signal = 'call_abandoned' then wait_seconds end as seconds,
+        step_number, occurred_at, NULL::BIGINT as extra_steps, NULL::DOUBLE as extra_seconds
     from events,
         unnest([
             case when is_negative then 'negative_sentiment' end,
@@ -182,7 +212,8 @@ abandonment_hits as (
         -- the drop-off touchpoint is the journey's last step's
         journey_key, 'abandonment' as signal,
         touchpoint_path[-1] as touchpoint, NULL::INTEGER as target_touchpoint,
-        n_steps as seq, NULL::DOUBLE as seconds
+        n_steps as seq, NULL::DOUBLE as seconds,
+        n_steps as step_number, ended_at as occurred_at, NULL::BIGINT as extra_steps, NULL::DOUBLE as extra_seconds
     from marts.journeys
     where outcome = 'abandoned'
 ),
@@ -205,13 +236,18 @@ per_journey as (
     select
         journey_key, signal, touchpoint, target_touchpoint,
         count(*) as n_occurrences,
-        arg_min(seconds, seq) as seconds
+        arg_min(step_number, seq)::BIGINT as step_number,
+        arg_min(occurred_at, seq) as occurred_at,
+        arg_min(seconds, seq) as seconds,
+        sum(extra_steps)::BIGINT as extra_steps,
+        sum(extra_seconds) as extra_seconds
     from occurrences
     group by journey_key, signal, touchpoint, target_touchpoint
 ),
 
 final as (
-    select journey_key, signal, touchpoint, target_touchpoint, n_occurrences, seconds
+    select journey_key, signal, touchpoint, target_touchpoint, n_occurrences, step_number, occurred_at, seconds,
+        extra_steps, extra_seconds
     from per_journey
 )
 

@@ -1,13 +1,14 @@
 -- friction_drivers: one row per (friction finding, attribute, value) over-represented among
 -- the journeys the finding affected, ranked per finding ("platform = app/Android: 3.1x more
 -- likely (41% vs 13%, p < 0.001)").
--- Reads journeys.driver_cells (the 2x2 counts, int_driver_cells_counted) and $driver_tests,
--- the statistics insights/drivers.py computed for the cells it could test: one {test_id, lift,
--- odds_ratio, p_value, q_value} per tested cell. A cell without a test (its value is held by
+-- Reads journeys.driver_cells (the 2x2 counts, int_driver_cells_counted) and
+-- journeys.driver_tests, the statistics insights/drivers.py computed for the cells it could
+-- test: one row (test_id, lift, odds_ratio, p_value, q_value) per tested cell. A cell without a test (its value is held by
 -- the whole population, or the whole population is affected) has no contrast and no row.
 --
 --   rate_with_value     affected / population among journeys with the value
---   rate_without_value  the same among the rest of the population
+--   rate_without_value  the same among the rest of the population: the journeys with another
+--                       known value of the attribute (unknown values are in neither group)
 --   lift                rate_with_value / rate_without_value ("x times more likely");
 --                       infinity when no journey without the value is affected
 --   odds_ratio          (affected with * unaffected without) / (unaffected with * affected without)
@@ -15,16 +16,13 @@
 --   q_value             Benjamini-Hochberg adjusted over all tests of the run (both directions)
 -- Only lift > 1 is kept. driver_rank orders a finding's drivers: significant first
 -- (q_value <= $alpha), then by lift, then by p_value.
--- Parameters: $driver_tests, $alpha.
+-- Parameters: $alpha.
 with cells as (
     select * from journeys.driver_cells
 ),
 
 tests as (
-    select unnest(
-        $driver_tests::STRUCT(test_id BIGINT, lift DOUBLE, odds_ratio DOUBLE, p_value DOUBLE, q_value DOUBLE)[],
-        recursive := true
-    )
+    select test_id, lift, odds_ratio, p_value, q_value from journeys.driver_tests
 ),
 
 measured as (

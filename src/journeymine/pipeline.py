@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from journeymine.config import Config, JourneyMapConfig
@@ -38,13 +39,14 @@ from journeymine.journeys.labels import (
 from journeymine.journeys.partitions import (
     PartitionJob, build_partition, merge_partitions, run_partition, split_into_partitions,
 )
+from journeymine.journeys.vocabulary import check_configured_activities
 from journeymine.load.source import check_thresholds, forget_other_sources, prepare_working_database
 from journeymine.load.source import load_source as load_one_source
 from journeymine.mining.conformance import check_conformance
 from journeymine.mining.variants import build_process_marts, discover_model
 from journeymine.outputs.export import export_run
 from journeymine.outputs.publish import RUN_FILES, build_manifest, publish_manifest, record_run, write_outputs
-from journeymine.outputs.runs import run_folder
+from journeymine.outputs.runs import partial_folder, run_folder
 from journeymine.outputs.report.data import write_run_report
 
 log = logging.getLogger(__name__)
@@ -161,6 +163,7 @@ def prepare_journeys(wh: Warehouse, config: Config, n_partitions: int | None = N
     """Label hygiene for all events, then, with more than one partition, the split: one job per
     partition (none when the journeys are built in this warehouse)."""
     rare = prepare_labels(wh, config.labels, config.journeys.goal_activities, events_table="stitched.events")
+    check_configured_activities(wh, config)  # a goal or stage that matches nothing stops the run here
     wh.execute("CREATE OR REPLACE TABLE journeys.rare_labels AS SELECT unnest($rare::VARCHAR[]) AS label",
                {"rare": list(rare)})
     n = n_partitions or config.partitions
@@ -199,15 +202,15 @@ def finish_journeys(wh: Warehouse, config: Config, jobs: list[PartitionJob], cou
     return result
 
 
-def mine_journeys(wh: Warehouse, config: Config) -> StepResult:
+def mine_journeys(wh: Warehouse, config: Config, run: Run) -> StepResult:
     """Variants, the journey graph (networkx), drop-offs, customers, friction findings and their
     drivers, conformance to the designed journey map, the funnel and the paths around
     drop-offs, the emotion curve, the changes since the previous run, and the discovered
-    process model (BPMN, PNML)."""
+    process model (BPMN, PNML), written into the run's folder (published by publish_outputs)."""
     details: dict[str, Any] = {}
     with _timed("mine_journeys", details) as result:
         details |= build_process_marts(wh)
-        details["n_customers"] = wh.build("marts.customers", "marts/customers")
+        details["n_customer_rows"] = wh.build("marts.customers", "marts/customers")  # shared ids and CRM-only too
         build_journey_attributes(wh)
         details["n_findings"] = find_friction(wh, config.friction)
         details["n_drivers"] = find_drivers(wh, config.drivers)
@@ -225,8 +228,22 @@ def mine_journeys(wh: Warehouse, config: Config) -> StepResult:
         )
         details["previous_run_id"] = previous_run_id(config.output_dir)
         details["n_changes"] = compare_with_previous(wh, config.output_dir, config.changes)
-        details["process_model"] = discover_model(wh, config.mining, config.output_dir).to_dict()
+        details["process_model"] = discover_run_model(wh, config, run)
     return result[0]
+
+
+def discover_run_model(wh: Warehouse, config: Config, run: Run) -> dict[str, Any]:
+    """The process model, written into the run's unpublished folder, never under a published
+    name (a reader would take it for the published run's, and a run killed before it publishes
+    would leave it there). Returns what the manifest says of it, with the paths the files have
+    once the run is published."""
+    folder = partial_folder(config.output_dir, run.run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = discover_model(wh, config.mining, folder).to_dict()
+    for key in ("bpmn_path", "pnml_path"):
+        if model.get(key):
+            model[key] = str(config.output_dir / Path(model[key]).name)
+    return model
 
 
 def build_run_funnel(wh: Warehouse, config: Config, journey_map: JourneyMapConfig) -> dict[str, Any]:
@@ -251,11 +268,8 @@ def publish_outputs(wh: Warehouse, config: Config, run: Run, steps: list[StepRes
     friction_report.html and the process model into the run's folder (output_dir/runs/), then
     publish that folder in one atomic step (`journeymine.outputs.runs`); return the manifest."""
     started = time.perf_counter()
-    model = next((s.details.get("process_model") or {} for s in steps if s.step == "mine_journeys"), {})
-    # mine_journeys wrote the process model into output_dir: it moves into the run's folder
-    model_files = [model[key] for key in ("bpmn_path", "pnml_path") if model.get(key)]
-    with run_folder(config.output_dir, run.run_id, keep_runs=config.keep_runs, new_files=model_files,
-                    loose_names=RUN_FILES) as folder:
+    # the run's folder holds the process model mine_journeys wrote already
+    with run_folder(config.output_dir, run.run_id, keep_runs=config.keep_runs, loose_names=RUN_FILES) as folder:
         counts = write_outputs(wh, folder)
         if config.exports.xes or config.exports.ocel:
             counts |= export_run(folder, xes=config.exports.xes, ocel=config.exports.ocel)
@@ -275,5 +289,5 @@ def run_in_process(config: Config) -> dict[str, Any]:
     with open_warehouse(config) as wh:
         run = start_run(wh, config)
         steps = [load_source(wh, config, name, run) for name in config.source_names]
-        steps += [stitch(wh, config), build_journeys(wh, config), mine_journeys(wh, config)]
+        steps += [stitch(wh, config), build_journeys(wh, config), mine_journeys(wh, config, run)]
         return publish_outputs(wh, config, run, steps)

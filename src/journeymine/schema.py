@@ -89,6 +89,14 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "dimension", "segment", "stage_number", "stage", "n_reached", "n_continued", "n_dropped", "drop_rate",
         "median_seconds_to_next",
     ),
+    "friction_trend": (
+        "friction_rank", "touchpoint", "signal", "period", "period_start", "n_reference", "n_journeys_affected",
+        "rate", "usual_rate", "p_value", "q_value", "is_flagged", "direction",
+    ),
+    "funnel_trend": (
+        "period", "period_start", "stage_number", "stage", "n_reached", "n_continued", "n_dropped",
+        "conversion_rate", "usual_conversion", "p_value", "q_value", "is_flagged", "direction",
+    ),
     "dropoff_paths": ("drop_off_activity", "drop_off_channel", "kind", "path", "n_journeys", "share"),
     "emotion_curve": ("curve", "position", "label", "mean_sentiment", "mean_csat", "is_valley", "is_peak"),
     "changes": ("kind", "subject", "before", "after", "p_value", "is_alert", "message"),

@@ -49,17 +49,19 @@ class J:
     sentiments: list[float | None] = field(default_factory=list)
     attributes: list[dict[str, Any] | None] = field(default_factory=list)
     customer_id: str | None = None  # default: a customer of its own, 'cu-<journey_id>'
+    start: datetime | None = None  # default: k days after T0 for the k-th journey given
 
 
 @pytest.fixture
 def given_journeys(make_table, warehouse: Warehouse):
     """given_journeys(journeys): journeys.events_in_journeys, journeys.steps (label hygiene off),
-    and marts.journeys for these journeys (journey k starts k days after T0, so event_seq follows time)."""
+    and marts.journeys for these journeys (journey k starts k days after T0, or at its `start`:
+    give them in time order, so event_seq follows time)."""
 
     def make(journeys: list[J]) -> None:
         events, rows, seq = [], [], 0
         for k, j in enumerate(journeys):
-            start = T0 + timedelta(days=k)
+            start = j.start or T0 + timedelta(days=k)
             minutes = j.minutes or list(range(len(j.steps)))
             touchpoints = [tuple(step.split(":", 1)) for step in j.steps]
             times = [start + timedelta(minutes=m) for m in minutes]

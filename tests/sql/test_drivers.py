@@ -131,9 +131,11 @@ def test_an_over_represented_value_is_a_driver_with_fisher_and_bh(warehouse: War
 
 
 def test_min_support_decides_which_values_are_tested(warehouse: Warehouse, given_findings) -> None:
-    """With min_support 2, tablet (2 of 2 loop vs 7 of 18) is tested too: lift 1 / (7/18), odds ratio
-    infinite (no tablet journey without the loop); regular (1 affected) still is not."""
-    given_findings(ids(1, 20), **PLANTED)
+    """With min_support 2, tablet (2 of 2 loop vs 7 of the 18 desktop journeys) is tested too: lift
+    1 / (7/18), odds ratio infinite (no tablet journey without the loop); regular (1 affected)
+    still is not."""
+    desktop = {("device_type", "desktop"): ids(1, 4) + ids(7, 20)}
+    given_findings(ids(1, 20), hits=PLANTED["hits"], attributes={**PLANTED["attributes"], **desktop})
     find_drivers(warehouse, DriverConfig(n_findings=1, min_support=2))
     got = drivers(warehouse)
     tablet = got[(1, "device_type", "tablet")]
@@ -196,3 +198,48 @@ def test_missing_inputs_are_named(warehouse: Warehouse, make_table) -> None:
     make_table("marts.friction", FRICTION, [])
     with pytest.raises(JourneymineError, match="journeys.friction_hits"):
         find_drivers(warehouse, DriverConfig())
+
+
+def test_unknown_values_are_left_out_of_the_comparison(warehouse: Warehouse, given_findings) -> None:
+    """A journey without a value of the attribute, or with one meaning "unknown" ('Unknown', 'n/a',
+    'app/unknown'), is in neither group: 'vip' is compared with the other known segments only.
+    j01-j10 are vip (6 loop), j11-j14 regular (1 loops), j15-j17 have no CRM record (2 loop) and
+    j18-j20 'Unknown' / 'n/a' (all 3 loop): vip 6 of 10 vs 1 of 4, lift 2.4, over 14 journeys, not
+    over 20 (6/10 vs 6/10, lift 1). platform: app/unknown is left out like a missing value."""
+    given_findings(
+        ids(1, 20),
+        hits={LOOP: ids(1, 6) + ["j11", "j15", "j16", "j18", "j19", "j20"]},
+        attributes={
+            ("segment", "vip"): ids(1, 10), ("segment", "regular"): ids(11, 14),
+            ("segment", "Unknown"): ["j18", "j19"], ("segment", "n/a"): ["j20"],
+            ("platform", "app/iOS"): ids(1, 10), ("platform", "app/unknown"): ids(11, 20),
+        },
+    )
+    find_drivers(warehouse, DriverConfig(n_findings=1, min_support=3))
+    got = drivers(warehouse)
+    vip = got[(1, "segment", "vip")]
+    assert (vip["n_population"], vip["n_affected"], vip["n_population_with_value"], vip["n_affected_with_value"]) == (
+        14, 7, 10, 6)
+    assert vip["lift"] == pytest.approx((6 / 10) / (1 / 4))
+    tested = {(a, v) for a, v in warehouse.rows("SELECT attribute, value FROM journeys.driver_cells")}
+    assert ("segment", "Unknown") not in tested and ("platform", "app/unknown") not in tested
+    # app/iOS is the only known platform: no contrast, no test, no driver
+    assert (1, "platform", "app/iOS") not in got
+
+
+def test_every_attribute_but_channels_is_tested_by_default(warehouse: Warehouse, given_findings) -> None:
+    """drivers.attributes 'all' (None): every attribute the journeys have, custom ones too
+    (app_version, from an event attribute), but `channels`, which also records what happened
+    after the friction; every finding is explained (n_findings all)."""
+    given_findings(
+        ids(1, 20),
+        hits={LOOP: ids(1, 8), DROP: ids(1, 4)},
+        attributes={
+            ("app_version", "5.2"): ids(1, 8), ("app_version", "5.1"): ids(9, 20),
+            ("channels", "app"): ids(1, 8), ("channels", "app + web"): ids(9, 20),
+        },
+    )
+    find_drivers(warehouse, DriverConfig(min_support=3))
+    got = drivers(warehouse)
+    assert {(rank, attribute) for rank, attribute, _ in got} == {(1, "app_version"), (2, "app_version")}
+    assert got[(1, "app_version", "5.2")]["is_significant"]

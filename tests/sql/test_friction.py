@@ -69,13 +69,17 @@ STRAIGHT = [J(f"ok{i}", "converted", ["web:Cart", "web:Shipping", "web:Order Com
 STRAIGHT += [J("ok5", "abandoned", ["web:Cart", "web:Shipping"])]
 
 
-def test_loop_back_along_a_back_edge_is_found_and_scored(warehouse: Warehouse, given_journeys) -> None:
-    """A step back along a back edge to a touchpoint the journey already visited is a loop; its
-    score is n_affected × (conversion without − conversion with), among journeys reaching its source.
+def test_a_return_to_a_touchpoint_is_a_loop_scored_by_lost_journeys(warehouse: Warehouse, given_journeys) -> None:
+    """Coming back to a touchpoint first reached before the one the journey comes from (Cart …
+    Shipping … Cart) is a loop on the step back, Shipping → Cart, whatever the journey graph's edge
+    order (no back edge is given here); the step forward again is not a second loop. Its score is
+    n_affected × (conversion without − conversion with), among journeys reaching its source, as it
+    never rose in a period; its cost is the steps and time round the loop.
 
-    4 looping journeys convert 1/4; the other 6 reaching Shipping convert 5/6: score 4 × (5/6 − 1/4)."""
+    4 looping journeys convert 1/4; the other 6 reaching Shipping convert 5/6: score 4 × (5/6 − 1/4).
+    loop3 goes round twice (4 steps, 4 min), the others once (2 steps, 2 min)."""
     given_journeys(LOOPING + STRAIGHT)
-    loops = of_signal(friction(warehouse, [("web:Shipping", "web:Cart")]), "loop")
+    loops = of_signal(friction(warehouse), "loop")
     assert len(loops) == 1
     loop = loops[0]
     assert (loop["touchpoint"], loop["channel"], loop["activity"], loop["target_channel"], loop["target_activity"]) == (
@@ -87,18 +91,24 @@ def test_loop_back_along_a_back_edge_is_found_and_scored(warehouse: Warehouse, g
     assert loop["conversion_rate_without"] == pytest.approx(5 / 6)
     assert loop["conversion_impact"] == pytest.approx(5 / 6 - 1 / 4)
     assert loop["score"] == pytest.approx(4 * (5 / 6 - 1 / 4))
-    assert loop["score_basis"] == "journeys lost"
-    assert loop["evidence"] == "1.2 loops per journey; converted 25% vs 83% without"  # 5 loops / 4 journeys
+    assert loop["score_basis"] == "journeys lost, and held up where it rose"
+    assert (loop["extra_steps"], loop["extra_seconds"]) == (2.0, 120.0)
+    assert list(loop["periods_risen"]) == []
+    # 5 loops / 4 journeys
+    assert loop["evidence"] == (
+        "1.2 loops per journey, 2 extra steps and 2 min round the loop (median); converted 25% vs 83% without")
     assert loop["share"] == pytest.approx(0.4)
 
 
-def test_no_loop_without_a_back_edge_or_without_a_revisit(warehouse: Warehouse, given_journeys) -> None:
-    """A transition that is not a back edge is no loop, and neither is a back edge into a touchpoint
-    the journey had not visited yet."""
-    given_journeys(LOOPING + STRAIGHT)
-    assert of_signal(friction(warehouse, []), "loop") == []
+def test_no_loop_without_a_return(warehouse: Warehouse, given_journeys) -> None:
+    """A journey that never comes back to a touchpoint has no loop, even along an edge the journey
+    graph calls a back edge; going back and forth between two touchpoints first reached in that
+    order is one loop per return, on the step back only."""
     given_journeys([J("fresh", "abandoned", ["web:Shipping", "web:Cart"])] + STRAIGHT)
     assert of_signal(friction(warehouse, [("web:Shipping", "web:Cart")]), "loop") == []
+    given_journeys([J("pingpong", "converted", ["web:Cart", "web:Shipping", "web:Cart", "web:Shipping",
+                                                 "web:Order Completed"])])
+    assert found(friction(warehouse), "loop") == {"Shipping (web) → Cart (web)": ["pingpong"]}
 
 
 def test_score_is_clipped_at_zero(warehouse: Warehouse, given_journeys) -> None:
@@ -224,7 +234,7 @@ def test_long_wait_is_above_the_transitions_own_p90_and_the_minimum(
     assert found(findings, "long_wait") == {"Cart (web) → Shipping (web)": ["cartslow"]}
     wait = of_signal(findings, "long_wait")[0]
     assert (wait["conversion_rate_with"], wait["conversion_rate_without"]) == (0.0, 1.0)
-    assert wait["score"] == 1.0 and wait["score_basis"] == "journeys lost"
+    assert wait["score"] == 1.0 and wait["score_basis"] == "journeys lost, and held up where it rose"
     assert wait["evidence"] == "median wait 10.0 h vs 10 min usual on this transition; converted 0% vs 100% without"
     # a factor of 10 puts the bar at 690 min; a minimum of 11 h puts it above 10 h
     assert of_signal(friction(warehouse, long_wait_factor=10.0), "long_wait") == []
@@ -291,7 +301,7 @@ def test_negative_sentiment_or_low_csat_is_scored_above_the_channels_usual_rate(
 
 
 def test_error_event_by_name_or_error_attribute(warehouse: Warehouse, given_journeys) -> None:
-    """A step whose activity matches error_pattern (whole words, any case), or whose event has a
+    """A step whose activity holds an error word (whole words, any case), or whose event has a
     non-null 'error' attribute, is an error at that touchpoint; a null 'error', or a word merely
     containing one, is not."""
     given_journeys([
@@ -312,7 +322,8 @@ def test_error_event_by_name_or_error_attribute(warehouse: Warehouse, given_jour
     payment = next(f for f in of_signal(findings, "error_event") if f["activity"] == "Payment")
     assert payment["score"] == 1.0 and payment["score_basis"] == "journeys that hit an error"
     assert payment["evidence"] == "33% of journeys at this step; converted 0% vs 100% without"
-    assert found(friction(warehouse, error_pattern="^Card"), "error_event") == {
+    # error_pattern matches the label as it is, on top of the words (none here)
+    assert found(friction(warehouse, error_words=(), error_pattern="^Card"), "error_event") == {
         "Card DECLINED (app)": ["e3"], "Payment (web)": ["e4"]}
 
 
@@ -455,26 +466,29 @@ def test_event_signals_name_the_touchpoint_as_the_steps_do(warehouse: Warehouse,
 
 def test_friction_hits_hold_one_row_per_journey_and_finding(warehouse: Warehouse, given_journeys) -> None:
     """journeys.friction_hits has one row per journey per finding key (on the journey's key and
-    touchpoint codes), with how often the journey has it and, for a time-based signal, the time
-    of its first occurrence."""
+    touchpoint codes), with how often the journey has it, the step of its first occurrence and,
+    for a time-based signal, the time of its first occurrence; for loops, the steps and time
+    spent going round them, all occurrences added."""
     given_journeys([
         J("j1", "abandoned", ["web:Cart", "web:Shipping", "web:Cart", "web:Shipping", "web:Cart", "web:Help",
                               call("help")], [0, 1, 2, 3, 4, 5, 125], customer_id="ann"),
     ])
-    friction(warehouse, [("web:Shipping", "web:Cart")])
+    friction(warehouse)
     got = warehouse.rows(
         "SELECT journey_keys.journey_id, journey_keys.customer_id, hits.signal, source.channel, source.activity, "
-        "       target.channel, target.activity, hits.n_occurrences, hits.seconds "
+        "       target.channel, target.activity, hits.n_occurrences, hits.seconds, hits.step_number, "
+        "       hits.extra_steps, hits.extra_seconds "
         "FROM journeys.friction_hits AS hits "
         "JOIN journeys.journey_keys AS journey_keys USING (journey_key) "
         "JOIN journeys.touchpoints AS source ON source.touchpoint = hits.touchpoint "
         "LEFT JOIN journeys.touchpoints AS target ON target.touchpoint = hits.target_touchpoint "
         "ORDER BY hits.signal"
     )
+    # loops: Shipping (step 2) → Cart (3), back to step 1, 2 min; Shipping (4) → Cart (5), back to 3
     assert got == [
-        ("j1", "ann", "abandonment", "call_center", "call: help", None, None, 1, None),
-        ("j1", "ann", "digital_to_call", "web", "Help", "call_center", "call: help", 1, 7200.0),
-        ("j1", "ann", "loop", "web", "Shipping", "web", "Cart", 2, None),
+        ("j1", "ann", "abandonment", "call_center", "call: help", None, None, 1, None, 7, None, None),
+        ("j1", "ann", "digital_to_call", "web", "Help", "call_center", "call: help", 1, 7200.0, 6, None, None),
+        ("j1", "ann", "loop", "web", "Shipping", "web", "Cart", 2, 120.0, 2, 4, 240.0),
     ]
 
 

@@ -28,12 +28,16 @@ class IdentityConfig:
             "anonymous_id": 25,
         }
     )
+    # An identifier on more than this share of all records (and on at least
+    # MIN_RECORDS_FOR_SHARE of them) is not one person (a placeholder customer '0', a test
+    # account, a switchboard number): it is set aside as shared, like a kiosk.
+    max_identifier_share: float = 0.01
 
 
 def parse_identity(spec: Any) -> IdentityConfig:
     where = "identity"
     spec = check.mapping(spec, where)
-    check.only(spec, where, {"salt", "default_country_code", "max_identifiers_per_kind"})
+    check.only(spec, where, {"salt", "default_country_code", "max_identifiers_per_kind", "max_identifier_share"})
     defaults = IdentityConfig()
     limits = dict(defaults.max_identifiers_per_kind)
     for kind, value in check.mapping(spec.get("max_identifiers_per_kind", {}), f"{where}.max_identifiers_per_kind").items():
@@ -43,4 +47,6 @@ def parse_identity(spec: Any) -> IdentityConfig:
     if not re.fullmatch(r"\d{1,3}", code):
         raise ConfigError(f"{where}.default_country_code: expected 1-3 digits such as '44', found {code!r}")
     salt = check.text(spec.get("salt", defaults.salt), f"{where}.salt")
-    return IdentityConfig(salt=salt, default_country_code=code, max_identifiers_per_kind=limits)
+    share = check.share(spec.get("max_identifier_share", defaults.max_identifier_share), f"{where}.max_identifier_share")
+    return IdentityConfig(salt=salt, default_country_code=code, max_identifiers_per_kind=limits,
+                          max_identifier_share=share)

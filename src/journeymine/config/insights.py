@@ -6,10 +6,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import difflib
+
 from journeymine.config import checks as check
+from journeymine.config.friction import PERIODS
 from journeymine.errors import ConfigError
+from journeymine.schema import JOURNEY_ATTRIBUTES
 
 ORDERINGS = ("loose", "strict")  # funnel orderings: "this order" and "exact order"
+
+
+def check_attribute_names(names: Any, where: str) -> None:
+    """Journey attribute names: the built-in ones (schema.JOURNEY_ATTRIBUTES) or any other name,
+    read from the events' and the CRM records' attributes (journeymine.insights.attributes); a
+    name one typo away from a built-in one is taken for that typo, not for a custom attribute."""
+    for name in names:
+        if name in JOURNEY_ATTRIBUTES:
+            continue
+        close = difflib.get_close_matches(name, JOURNEY_ATTRIBUTES, n=1, cutoff=0.8)
+        if close:
+            raise ConfigError(
+                f"{where}: unknown journey attribute {name!r}; expected any of {', '.join(JOURNEY_ATTRIBUTES)} "
+                f"or the name of an event or CRM attribute (did you mean {close[0]!r}?)"
+            )
 
 
 @dataclass(frozen=True)
@@ -20,6 +39,20 @@ class DropoffPathConfig:
     n_paths: int = 5  # paths per point and kind
     path_length: int = 3  # steps that led to the drop-off, the drop-off included
     n_examples: int = 5  # example abandoned journey ids per row
+
+
+@dataclass(frozen=True)
+class FunnelTrendConfig:
+    """Stage conversion per period inside one run (marts.funnel_trend): a period is flagged when
+    the conversion of the journeys that reached a stage in it differs beyond noise from the
+    conversion of those that reached it in the other periods."""
+
+    period: str = "week"  # or 'day'
+    # two-proportion z-test against the other periods, Benjamini-Hochberg over every stage and
+    # period: flagged at q <= alpha ...
+    alpha: float = 0.01
+    # ... when the conversion moved by at least this much (absolute: 0.05 = 5 points)
+    min_conversion_points: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -34,6 +67,7 @@ class FunnelConfig:
     # activities in order, each its own stage; empty: the journey map's stages
     stages: tuple[str, ...] = ()
     dropoff_paths: DropoffPathConfig = field(default_factory=lambda: DropoffPathConfig())
+    trend: FunnelTrendConfig = field(default_factory=FunnelTrendConfig)
 
     def __post_init__(self) -> None:
         hours = self.window_hours
@@ -51,40 +85,55 @@ class FunnelConfig:
             )
         if len(set(self.breakdown)) != len(self.breakdown):
             raise ConfigError(f"funnel.breakdown: an attribute is named twice in {list(self.breakdown)!r}")
-        check.known_attributes(self.breakdown, "funnel.breakdown")
+        check_attribute_names(self.breakdown, "funnel.breakdown")
         if isinstance(self.min_journeys, bool) or not isinstance(self.min_journeys, int) or self.min_journeys < 1:
             raise ConfigError(f"funnel.min_journeys: expected a whole number >= 1, found {self.min_journeys!r}")
         object.__setattr__(self, "window_hours", float(hours))
         object.__setattr__(self, "breakdown", tuple(self.breakdown))
 
 
-# journey attributes (sql/journeys/int_journey_attributes.sql) tested as drivers by default:
-# not `channels`, which also records what the customer did after the friction
+# the built-in journey attributes (sql/journeys/int_journey_attributes.sql) drivers test; by
+# default drivers test every journey attribute but those in NOT_DRIVERS
 DRIVER_ATTRIBUTES = ("entry_channel", "platform", "device_type", "segment", "country")
+# `channels` also records what the customer did after the friction (restates the outcome)
+NOT_DRIVERS = ("channels",)
+# attribute values that say the value is not known: left out like a missing value (compared
+# lower-cased, trimmed; a value's last part after '/' too, so 'app/unknown' is unknown)
+UNKNOWN_VALUES = ("unknown", "n/a", "na", "none", "null", "nil", "undefined", "(not set)", "not set", "-", "?", "")
 
 
 @dataclass(frozen=True)
 class DriverConfig:
-    """Drivers of friction findings (journeymine.insights.drivers): the findings explained, the least
-    number of affected journeys a value must hold, the false discovery rate of a significant
-    driver and the journey attributes tested."""
+    """Drivers of friction findings (journeymine.insights.drivers): the findings explained (None:
+    all), the least number of affected journeys a value must hold, the false discovery rate of a
+    significant driver, the journey attributes tested (None: every attribute the journeys have
+    but NOT_DRIVERS) and the values that mean "not known"."""
 
-    n_findings: int = 10
+    n_findings: int | None = None
     min_support: int = 10
     alpha: float = 0.05
-    attributes: tuple[str, ...] = DRIVER_ATTRIBUTES
+    attributes: tuple[str, ...] | None = None
+    unknown_values: tuple[str, ...] = UNKNOWN_VALUES
 
     def __post_init__(self) -> None:
-        if isinstance(self.n_findings, bool) or not isinstance(self.n_findings, int) or self.n_findings < 0:
-            raise ConfigError(f"drivers.n_findings: expected a whole number >= 0, found {self.n_findings!r}")
+        if self.n_findings is not None and (
+            isinstance(self.n_findings, bool) or not isinstance(self.n_findings, int) or self.n_findings < 0
+        ):
+            raise ConfigError(f"drivers.n_findings: expected a whole number >= 0 or all, found {self.n_findings!r}")
         if isinstance(self.min_support, bool) or not isinstance(self.min_support, int) or self.min_support < 1:
             raise ConfigError(f"drivers.min_support: expected a whole number of journeys >= 1, found {self.min_support!r}")
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0 < self.alpha < 1:
             raise ConfigError(f"drivers.alpha: expected a false discovery rate between 0 and 1, found {self.alpha!r}")
-        if isinstance(self.attributes, str) or not all(isinstance(a, str) and a for a in self.attributes):
-            raise ConfigError(f"drivers.attributes: expected a list of journey attribute names, found {self.attributes!r}")
-        check.known_attributes(self.attributes, "drivers.attributes")
-        object.__setattr__(self, "attributes", tuple(self.attributes))
+        if self.attributes is not None:
+            if isinstance(self.attributes, str) or not all(isinstance(a, str) and a for a in self.attributes):
+                raise ConfigError(
+                    f"drivers.attributes: expected a list of journey attribute names or all, found {self.attributes!r}"
+                )
+            check_attribute_names(self.attributes, "drivers.attributes")
+            object.__setattr__(self, "attributes", tuple(self.attributes))
+        if isinstance(self.unknown_values, str) or not all(isinstance(v, str) for v in self.unknown_values):
+            raise ConfigError(f"drivers.unknown_values: expected a list of values, found {self.unknown_values!r}")
+        object.__setattr__(self, "unknown_values", tuple(v.strip().lower() for v in self.unknown_values))
 
 
 @dataclass(frozen=True)
@@ -112,7 +161,7 @@ def parse_funnel(spec: Any) -> FunnelConfig:
     """The funnel section; FunnelConfig checks its own values (the CLI builds one too)."""
     where = "funnel"
     spec = check.mapping(spec, where)
-    check.only(spec, where, {"stages", "window_hours", "ordering", "breakdown", "min_journeys", "dropoff_paths"})
+    check.only(spec, where, {"stages", "window_hours", "ordering", "breakdown", "min_journeys", "dropoff_paths", "trend"})
     defaults = FunnelConfig()
     stages = spec.get("stages", [])
     if not isinstance(stages, list) or not all(isinstance(a, str) and a for a in stages) or len(stages) == 1:
@@ -137,6 +186,20 @@ def parse_funnel(spec: Any) -> FunnelConfig:
                                 minimum=1)
             for f in fields(DropoffPathConfig)
         }),
+        trend=parse_funnel_trend(spec.get("trend", {}), f"{where}.trend"),
+    )
+
+
+def parse_funnel_trend(spec: Any, where: str) -> FunnelTrendConfig:
+    spec = check.mapping(spec, where)
+    check.only(spec, where, {f.name for f in fields(FunnelTrendConfig)})
+    defaults = FunnelTrendConfig()
+    return FunnelTrendConfig(
+        period=check.choice(spec.get("period", defaults.period), f"{where}.period", PERIODS),
+        alpha=check.number_key(spec, defaults, where, "alpha", "a false discovery rate between 0 and 1",
+                               above=0, below=1),
+        min_conversion_points=check.number_key(spec, defaults, where, "min_conversion_points",
+                                               "a share >= 0 (0.05: 5 points)", minimum=0, maximum=1),
     )
 
 
@@ -146,14 +209,19 @@ def parse_drivers(spec: Any) -> DriverConfig:
     spec = check.mapping(spec, where)
     check.only(spec, where, {f.name for f in fields(DriverConfig)})
     defaults = DriverConfig()
-    attributes = spec.get("attributes", list(defaults.attributes))
-    if not isinstance(attributes, list):
-        raise ConfigError(f"{where}.attributes: expected a list of journey attribute names, found {attributes!r}")
+    attributes = spec.get("attributes", "all")
+    if attributes != "all" and not isinstance(attributes, list):
+        raise ConfigError(f"{where}.attributes: expected a list of journey attribute names or all, found {attributes!r}")
+    n_findings = spec.get("n_findings", "all")
+    unknown = spec.get("unknown_values", list(defaults.unknown_values))
+    if not isinstance(unknown, list):
+        raise ConfigError(f"{where}.unknown_values: expected a list of values, found {unknown!r}")
     return DriverConfig(
-        n_findings=spec.get("n_findings", defaults.n_findings),
+        n_findings=None if n_findings == "all" else n_findings,
         min_support=spec.get("min_support", defaults.min_support),
         alpha=spec.get("alpha", defaults.alpha),
-        attributes=tuple(attributes),
+        attributes=None if attributes == "all" else tuple(attributes),
+        unknown_values=tuple(unknown),
     )
 
 

@@ -1,31 +1,22 @@
-"""The `sources` section: each input's glob, preset or column mapping, how to read its times and
-numbers, which times are plausible, and how much bad input a run tolerates."""
+"""The `sources` section: each input's glob, preset (a named default mapping) or column mapping,
+its renames, value maps and attributes, how to read its times and numbers, which times are
+plausible, and how much bad input a run tolerates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from journeymine.config import checks as check
+from journeymine.config.mapping import (
+    ColumnMapping, coded_keys, parse_attributes, parse_mapped_columns, parse_preset_columns, parse_values,
+)
+from journeymine.config.presets import PRESETS, RECORD_KINDS
 from journeymine.errors import ConfigError
-from journeymine.schema import FORMATS, IDENTIFIER_KINDS, MAPPED_FIELDS, PRESET_CHANNELS, PRESET_FORMATS
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """How a `mapped` source's columns become the event contract (column names of the file)."""
-
-    occurred_at: str
-    activity: str
-    identifiers: dict[str, str]
-    event_id: str | None = None
-    ended_at: str | None = None
-    channel: str | None = None
-    sentiment: str | None = None
-    value: str | None = None
+from journeymine.schema import FORMATS, IDENTIFIER_KINDS, PRESET_CHANNELS, PRESET_FORMATS
 
 
 # a time before this is implausible unless the source says otherwise (sources.<name>.not_before)
@@ -57,6 +48,25 @@ class SourceConfig:
     # how much bad input a run accepts before it stops without publishing (journeymine.load.source)
     max_rejected_share: float = 0.5
     max_quarantined_files: int = 2
+    # a preset's columns as the file names them ({started_at: call_start}); a mapped source's are in `columns`
+    renames: dict[str, str] = field(default_factory=dict)
+    # times written in two columns, by role: occurred_at → (date column, time column)
+    times: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # a column (a dotted path for JSON lines) that sets the channel of each row
+    channel_from: str | None = None
+    # codes of the file → the values the preset knows, by role (activity, outcome, channel)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # more columns kept as attributes, {name: column}: funnels break down by them, drivers test them
+    attributes: dict[str, str] = field(default_factory=dict)
+    # the source's ids are not unique: each row's id is its file and line
+    mint_ids: bool = False
+    # a mapped source's rows: events, or identity records (identifier links and attributes)
+    records: str = "event"
+
+    @property
+    def record_kind(self) -> str:
+        """'event', 'identity' or 'message' (a Segment message: its type decides)."""
+        return self.records if self.preset == "mapped" else PRESETS[self.preset].record
 
 
 def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
@@ -69,7 +79,7 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
     check.only(spec, where, {
         "path", "preset", "format", "channel", "time_format", "time_zone", "delimiter",
         "user_id_kind", "columns", "decimal_separator", "not_before", "future_tolerance_hours",
-        "max_rejected_share", "max_quarantined_files",
+        "max_rejected_share", "max_quarantined_files", "channel_from", "values", "attributes", "mint_ids", "records",
     })
     preset = check.choice(spec.get("preset", "mapped"), f"{where}.preset", tuple(PRESET_FORMATS))
     fmt = check.choice(spec.get("format", PRESET_FORMATS[preset]), f"{where}.format", FORMATS)
@@ -77,20 +87,44 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
         raise ConfigError(
             f"{where}.format: preset {preset!r} reads {PRESET_FORMATS[preset]} files, found format {fmt!r}"
         )
+    records = spec.get("records", "event")
+    if "records" in spec and preset != "mapped":
+        raise ConfigError(f"{where}.records: only a mapped source takes 'records' (a {preset} source's rows are "
+                          f"{'identity records' if preset == 'crm' else 'events'})")
+    records = check.choice(records, f"{where}.records", RECORD_KINDS)
+    is_identity = records == "identity" or preset == "crm"
     channel = spec.get("channel", PRESET_CHANNELS[preset])
     if channel is not None:
         channel = check.text(channel, f"{where}.channel")
         if not check.NAME.match(channel):
             raise ConfigError(f"{where}.channel: expected a lower-case name such as 'web', found {channel!r}")
+    channel_from = spec.get("channel_from")
+    if channel_from is not None:
+        channel_from = check.text(channel_from, f"{where}.channel_from")
+        if is_identity:
+            raise ConfigError(f"{where}.channel_from: the rows of this source are identity records, not events; "
+                              "expected no channel")
     columns = None
+    renames: dict[str, str] = {}
+    times: dict[str, tuple[str, str]] = {}
     if preset == "mapped":
-        columns = parse_columns(check.required(spec, "columns", where), f"{where}.columns")
-        if channel is None and columns.channel is None:
+        columns, times = parse_mapped_columns(check.required(spec, "columns", where), f"{where}.columns", records)
+        if columns.channel is not None and channel_from is not None:
+            raise ConfigError(f"{where}.channel_from: the channel column is already columns.channel; give it once")
+        if channel is None and columns.channel is None and channel_from is None and not is_identity:
             raise ConfigError(f"{where}: a mapped source needs 'channel' or a 'columns.channel' column")
     elif "columns" in spec:
-        raise ConfigError(f"{where}.columns: only a source with preset 'mapped' takes a column mapping")
+        renames, times = parse_preset_columns(spec["columns"], f"{where}.columns", PRESETS[preset])
     if preset == "segment" and channel is None:
         raise ConfigError(f"{where}.channel: a segment source needs its channel, e.g. 'web' or 'app'")
+    has_channel_column = channel_from is not None or (columns is not None and columns.channel is not None)
+    values = parse_values(spec.get("values", {}), f"{where}.values", PRESETS[preset],
+                          coded_keys(PRESETS[preset], has_channel_column))
+    attributes = parse_attributes(spec.get("attributes", []), f"{where}.attributes",
+                                  tuple(PRESETS[preset].attributes))
+    mint_ids = check.boolean(spec.get("mint_ids", False), f"{where}.mint_ids")
+    if mint_ids and is_identity:
+        raise ConfigError(f"{where}.mint_ids: the rows of this source are identity records, which need no ids")
 
     time_format = spec.get("time_format")
     if time_format is not None:
@@ -138,6 +172,13 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
                                        zero_ok=True),
         max_quarantined_files=check.whole(spec.get("max_quarantined_files", 2), f"{where}.max_quarantined_files",
                                           minimum=0),
+        renames=renames,
+        times=times,
+        channel_from=channel_from,
+        values=values,
+        attributes=attributes,
+        mint_ids=mint_ids,
+        records=records,
     )
 
 
@@ -158,19 +199,3 @@ def parse_not_before(value: Any, where: str) -> datetime:
         f"{where}: expected a date such as 2000-01-01 or an ISO-8601 time such as 2000-01-01T00:00:00Z, "
         f"found {found!r}"
     )
-
-
-def parse_columns(spec: Any, where: str) -> ColumnMapping:
-    spec = check.mapping(spec, where)
-    check.only(spec, where, set(MAPPED_FIELDS) | {"identifiers"})
-    identifiers = check.mapping(check.required(spec, "identifiers", where), f"{where}.identifiers")
-    if not identifiers:
-        raise ConfigError(f"{where}.identifiers: expected at least one identifier column")
-    for kind, column in identifiers.items():
-        check.choice(kind, f"{where}.identifiers", IDENTIFIER_KINDS)
-        check.text(column, f"{where}.identifiers.{kind}")
-    fields = {key: check.text(spec[key], f"{where}.{key}") for key in MAPPED_FIELDS if key in spec}
-    for key in ("occurred_at", "activity"):
-        if key not in fields:
-            raise ConfigError(f"{where}: missing required key {key!r} (the column holding the {key})")
-    return ColumnMapping(identifiers=dict(identifiers), **fields)

@@ -48,6 +48,9 @@ class StitchResult:
     n_events: int
     # customers whose identity records (CRM rows) disagree on an attribute; the latest record wins
     conflicting_records: dict[str, int]
+    # identifiers set aside as shared because they carry an implausible share of all records
+    # (a placeholder customer '0', a test account), by kind
+    over_share_identifiers: dict[str, int]
 
 
 def customer_id_for(identifier: str) -> str:
@@ -191,10 +194,19 @@ def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable
     nodes = wh.con.execute("SELECT kind, identifier FROM stitched.identifiers ORDER BY node").fetchnumpy()
     edges = wh.con.execute("SELECT node_a, node_b FROM stitched.identifier_links").fetchnumpy()
     kinds = np.asarray(nodes["kind"], dtype=object)
+    node_a, node_b = np.asarray(edges["node_a"], dtype=np.int64), np.asarray(edges["node_b"], dtype=np.int64)
+    heavy = over_share_nodes(wh, n_identifiers, identity.max_identifier_share)
+    if heavy.any():  # set aside before the components: such an identifier links no one to anyone
+        keep = ~(heavy[node_a] | heavy[node_b])
+        node_a, node_b = node_a[keep], node_b[keep]
     part, shared, n_split = component_parts(
-        kinds, np.asarray(edges["node_a"], dtype=np.int64), np.asarray(edges["node_b"], dtype=np.int64),
-        identity.max_identifiers_per_kind, np.asarray(nodes["identifier"], dtype=object),
+        kinds, node_a, node_b, identity.max_identifiers_per_kind, np.asarray(nodes["identifier"], dtype=object),
     )
+    shared |= heavy  # each is a component of its own already (its links are gone)
+    over_share = Counter(kinds[heavy])
+    if over_share:
+        log.warning("identifiers on more than %.1f%% of all records set aside as shared (not one person): %s",
+                    100 * identity.max_identifier_share, ", ".join(f"{n} {kind}" for kind, n in over_share.items()))
     wh.register("_jm_graph", pd.DataFrame({"node": np.arange(n_identifiers, dtype=np.int32), "part": part,
                                            "is_shared": shared}))
     wh.execute("CREATE OR REPLACE TABLE stitched.graph_identities AS SELECT * FROM _jm_graph")
@@ -219,4 +231,29 @@ def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable
         shared_identifier_kinds={str(k): int(v) for k, v in sorted(shared_kinds.items(), key=lambda kv: -kv[1])},
         n_events=n_events,
         conflicting_records={str(k): int(v) for k, v in conflicts.items()},
+        over_share_identifiers={str(k): int(v) for k, v in sorted(over_share.items())},
     )
+
+
+# an identifier needs at least this many records before its share can make it implausible
+MIN_RECORDS_FOR_SHARE = 1000
+
+
+def over_share_nodes(wh: Warehouse, n_nodes: int, max_share: float) -> np.ndarray:
+    """A mask over the identity graph's nodes: the identifiers carried by more than `max_share`
+    of all records (events and identity records) and by at least MIN_RECORDS_FOR_SHARE."""
+    rows = wh.rows(
+        """
+        WITH per_identifier AS (
+            SELECT i.kind || ':' || i.id AS identifier, sum(n_records) AS n
+            FROM (SELECT unnest(identifiers) AS i, n_records FROM staged.identity_sets)
+            GROUP BY ALL
+        )
+        SELECT node FROM per_identifier JOIN stitched.identifiers USING (identifier)
+        WHERE n >= $min_records AND n > $max_share * (SELECT sum(n_records) FROM staged.identity_sets)
+        """,
+        {"min_records": MIN_RECORDS_FOR_SHARE, "max_share": max_share},
+    )
+    mask = np.zeros(n_nodes, dtype=bool)
+    mask[[int(node) for (node,) in rows]] = True
+    return mask

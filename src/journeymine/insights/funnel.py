@@ -21,6 +21,9 @@ say the same):
 A journey that has not reached the next stage but still may (it is open and entered less than
 `window_hours` before the data ends) is pending, not dropped.
 
+With the funnel, `follow_funnel` builds `marts.funnel_trend`: each stage's conversion per week
+(or day) of reaching it, with the periods where it moved beyond noise flagged.
+
 `build_dropoff_paths` builds `marts.dropoff_paths`: for the touchpoints where most abandoned
 journeys end, the paths that led there and what the customers who came back did next.
 
@@ -37,6 +40,8 @@ from typing import Any
 from journeymine.config import FunnelConfig, JourneyMapConfig, JourneyStage
 from journeymine.db import Warehouse
 from journeymine.errors import ConfigError, JourneymineError
+from journeymine.insights.attributes import add_journey_attributes
+from journeymine.insights.trend import compare_periods, stats_columns
 from journeymine.mining.conformance import list_stage_activities
 
 # the model that finds the stages each journey reached, per ordering
@@ -100,6 +105,7 @@ def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: Funnel
     """
     check_stages(stages)
     wh.require_tables(FUNNEL_INPUTS, "the funnel", "build the journeys (and their attributes) first")
+    add_journey_attributes(wh, settings.breakdown)
     params: dict[str, Any] = {
         "stage_activities": list_stage_activities(JourneyMapConfig(stages=tuple(stages))),
         "window_hours": settings.window_hours,
@@ -108,7 +114,32 @@ def build_funnel(wh: Warehouse, stages: Sequence[JourneyStage], settings: Funnel
     }
     wh.build("temp.funnel_steps", "journeys/int_funnel_steps_staged", params)
     wh.build("temp.funnel_stages_reached", REACHED_MODELS[settings.ordering], params)
-    return wh.build("marts.funnel", "marts/funnel", params)
+    n_rows = wh.build("marts.funnel", "marts/funnel", params)
+    follow_funnel(wh, params, settings)
+    return n_rows
+
+
+def follow_funnel(wh: Warehouse, params: dict[str, Any], settings: FunnelConfig) -> int:
+    """Build `marts.funnel_trend` from the funnel just counted (temp.funnel_stages_reached): per
+    stage but the last and per period (`settings.trend.period`) in which journeys reached it,
+    reached / continued / dropped / pending, the conversion n_continued / (n_continued +
+    n_dropped) against the other periods', and whether the period moved beyond noise (two-sided
+    two-proportion z-test, Benjamini-Hochberg over all stages and periods, q <= trend.alpha, at
+    least trend.min_conversion_points, at least `settings.min_journeys` decided journeys; see
+    journeymine.insights.trend). A period that ended less than `settings.window_hours` before the
+    data is counted but not tested (its slow journeys are still pending). Returns its rows."""
+    trend = settings.trend
+    wh.build("temp.funnel_trend_cells", "journeys/int_funnel_trend_cells", {**params, "period": trend.period})
+    cells = wh.df("SELECT cell_id, series, n_continued, n_dropped, is_complete FROM temp.funnel_trend_cells "
+                  "ORDER BY cell_id")
+    # a period too recent for its journeys to have decided is counted, not tested
+    complete = cells["is_complete"].to_numpy(dtype=bool)
+    continued = cells["n_continued"].to_numpy() * complete
+    decided = (cells["n_continued"] + cells["n_dropped"]).to_numpy() * complete
+    stats = compare_periods(cells["series"].to_numpy(), continued, decided, alpha=trend.alpha,
+                            min_points=trend.min_conversion_points, min_n=settings.min_journeys)
+    wh.create_from_arrays("journeys.funnel_trend_stats", stats_columns(cells["cell_id"].to_numpy(), stats))
+    return wh.build("marts.funnel_trend", "marts/funnel_trend", {"period": trend.period})
 
 
 def choose_stages(
@@ -132,6 +163,7 @@ def create_empty_funnel(wh: Warehouse) -> None:
     placeholder = (JourneyStage("-", ("\x00stage 1",)), JourneyStage("--", ("\x00stage 2",)))
     build_funnel(wh, placeholder, FunnelConfig(breakdown=()))
     wh.execute("DELETE FROM marts.funnel")
+    wh.execute("DELETE FROM marts.funnel_trend")
 
 
 def available_attributes(wh: Warehouse) -> tuple[str, ...]:

@@ -21,14 +21,15 @@ from pathlib import Path
 import duckdb
 
 from journeymine.config import IdentityConfig, SourceConfig
-from journeymine.db import Warehouse, model_sql
+from journeymine.db import Warehouse
 from journeymine.errors import InputError, JourneymineError, SourceError
 from journeymine.load.ingest import (
-    SourceFile, create_meta_tables, drop_read_tables, new_files, read_file, read_lines, register_file,
+    SourceFile, create_meta_tables, drop_read_tables, new_files, read_file, register_file,
 )
+from journeymine.load.lines import read_lines
 from journeymine.load.stage import (
-    DUPLICATES_MODEL, STAGING_MODELS, StageCounts, count_source, create_staged_tables, delete_source, reject_duplicates,
-    stage_file,
+    StageCounts, count_source, create_staged_tables, delete_source, duplicate_note, reject_duplicates, stage_file,
+    staging_definition,
 )
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def staging_fingerprint(source: SourceConfig, identity: IdentityConfig) -> str:
         "source": {k: v for k, v in asdict(source).items() if k != "path"},
         "salt": identity.salt,
         "country_code": identity.default_country_code,
-        "sql": [model_sql(m) for m in ("macros", STAGING_MODELS[source.preset], DUPLICATES_MODEL)],
+        "staging": staging_definition(source),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -182,13 +183,17 @@ def check_thresholds(wh: Warehouse, source: SourceConfig, loaded: SourceLoad) ->
             f"{max_share:.0%} allowed); most often ({n:,} rows) {reason}, first at {file_name}:{line}"
         )
     if problems:
+        note = duplicate_note(wh, source.name) if counts.n_rejected else None
         raise InputError(f"source {source.name!r}: " + "; and ".join(problems)
-                         + f" (sources.{source.name}.max_rejected_share / max_quarantined_files set the limits)")
+                         + f" (sources.{source.name}.max_rejected_share / max_quarantined_files set the limits)"
+                         + (f"; {note}" if note else ""))
 
 
 def _quarantine(wh: Warehouse, source: SourceConfig, file: SourceFile, exc: Exception, run_id: str) -> QuarantinedFile:
-    """Set a file that cannot be read aside, with its reason (a one-line message)."""
-    reason = _readable_reason(exc, file)
+    """Set a file that cannot be read aside, with its reason (a one-line message). The reason may
+    quote the file's first line (a data row where a header should be): emails and phone numbers
+    in it are masked, as in a reject's reason."""
+    reason = str(wh.scalar("SELECT jm_mask_pii($reason)", {"reason": _readable_reason(exc, file)}))
     log.warning("source %s: file %s set aside: %s", source.name, file.name, reason)
     drop_read_tables(wh)
     wh.execute("DELETE FROM meta.quarantined_files WHERE source = $source AND content_sha256 = $sha",

@@ -1,8 +1,9 @@
 """Stage: turn a file's numbered rows into the event contract, or into rejects with a reason.
 
-Each file is staged once, when it is loaded, by its source's preset model under
-`sql/staged/`: accepted rows become `staged.events` (touchpoints) or
-`staged.identity_records` (identify calls, CRM rows); every other row goes to
+Each file is staged once, when it is loaded, by the one staging engine
+(`sql/staged/stg_source__records.sql`) over the file's rows in roles, as the source's preset
+and config map its columns (`journeymine.load.roles`): accepted rows become `staged.events`
+(touchpoints) or `staged.identity_records` (identify calls, CRM rows); every other row goes to
 `staged.rejects` with its raw record, its file and line, and the reason. The staged layer is
 kept between runs (it is the record of what was read); a source whose staging settings
 change is staged again from its files (`journeymine.load.source`).
@@ -25,22 +26,25 @@ load's clock (`loaded_at`), so staging the same file at the same time gives the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from journeymine.config import IdentityConfig, SourceConfig
-from journeymine.db import Warehouse, model_sql, quote_ident
-from journeymine.load.ingest import RAW_BASE_COLUMNS
-from journeymine.schema import IDENTIFIER_KINDS, PRESET_COLUMNS
+from journeymine.config.presets import PRESETS
+from journeymine.db import Warehouse, model_sql
+from journeymine.load.roles import attributes_sql, role_params, role_view
 
-STAGING_MODELS: dict[str, str] = {
-    "segment": "staged/stg_segment__events",
-    "contacts": "staged/stg_contacts__calls",
-    "pos": "staged/stg_pos__transactions",
-    "crm": "staged/stg_crm__customers",
-    "mapped": "staged/stg_mapped__events",
-}
+log = logging.getLogger(__name__)
+
+# every preset is a default mapping over one staging engine (journeymine.load.roles builds the
+# view of a file's rows in roles that it reads)
+ENGINE_MODEL = "staged/stg_source__records"
+STAGING_MODELS: dict[str, str] = dict.fromkeys(PRESETS, ENGINE_MODEL)
 DUPLICATES_MODEL = "staged/int_staged_duplicates"
+# the share of a source's rows reusing an id with other content from which its ids look not
+# unique in the export (duplicate_note names mint_ids)
+MINT_HINT_SHARE = 0.01
 # typed event attributes every preset model yields (NULL where the source has none)
 TYPED_ATTRIBUTES = ("csat", "outcome", "error", "os_name", "device_type")
 
@@ -113,9 +117,22 @@ def create_staged_tables(wh: Warehouse) -> None:
     )
 
 
+def staging_definition(source: SourceConfig) -> dict[str, object]:
+    """What decides how a source's rows are staged besides its config and the identity settings
+    (for the staging fingerprint, journeymine.load.source): its preset's default mapping, what
+    the engine is given for it, and the SQL of the engine, its macros and the duplicate check."""
+    return {
+        "preset": asdict(PRESETS[source.preset]),
+        "params": role_params(source),
+        "attributes": attributes_sql(source),
+        "sql": [model_sql(m) for m in ("macros", ENGINE_MODEL, DUPLICATES_MODEL)],
+    }
+
+
 def staging_params(source: SourceConfig, identity: IdentityConfig) -> dict[str, object]:
     """The parameters of a source's staging model but the window's upper bound (`stage_file`)."""
     return {
+        **role_params(source),
         "channel": source.channel,
         "salt": identity.salt,
         "country_code": identity.default_country_code,
@@ -139,11 +156,13 @@ def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *,
         loaded_at = wh.scalar("SELECT loaded_at FROM meta.loaded_files WHERE file_id = $file_id", {"file_id": file_id})
     not_after = loaded_at + timedelta(hours=source.future_tolerance_hours)
     params = {**staging_params(source, identity), "source": source.name, "file_id": file_id, "not_after": not_after}
-    with wh.temp_view("src_raw", _raw_view(source, columns, file_id, file_name)):
+    with wh.temp_view("src_roles", role_view(source, columns, file_id, file_name)):
         # the raw record is kept for rejects only; accepted rows keep its hash (re-delivery or conflict)
         wh.execute(
-            "CREATE OR REPLACE TEMP TABLE _jm_staged AS SELECT * REPLACE "
-            "(CASE WHEN reject_reason IS NOT NULL THEN raw_record END AS raw_record), hash(raw_record) AS record_hash, "
+            "CREATE OR REPLACE TEMP TABLE _jm_staged AS SELECT * "
+            "EXCLUDE (named_attributes, wait_seconds, talk_seconds, signup_date) "
+            "REPLACE (CASE WHEN reject_reason IS NOT NULL THEN raw_record END AS raw_record, "
+            f"{attributes_sql(source)} AS attributes), hash(raw_record) AS record_hash, "
             "hash(identifiers) AS identity_key "
             f"FROM ({model_sql(STAGING_MODELS[source.preset])})",
             params,
@@ -244,7 +263,37 @@ def reject_duplicates(wh: Warehouse, source: str, file_ids: list[int]) -> list[t
             "AND file_id * 4294967296 + file_line IN (SELECT event_key FROM temp._jm_duplicates)", params,
         )
     wh.execute("DROP TABLE IF EXISTS temp._jm_duplicates")
+    note = duplicate_note(wh, source) if moved else None
+    if note:
+        # a warning when ids look not unique in the export (the note names mint_ids then)
+        log.log(logging.WARNING if "mint_ids" in note else logging.INFO, "%s", note)
     return moved
+
+
+def duplicate_note(wh: Warehouse, source: str) -> str | None:
+    """One line on the rows of a source rejected because an earlier row holds their event_id,
+    with counts, and when at least MINT_HINT_SHARE of its rows reuse an id with other content
+    (ids that are not unique in the export, rather than a file delivered twice or a stray
+    reused id), the option to let the source mint its ids; None when there are none."""
+    n_rows, n_conflicting, n_ids, n_read = wh.rows(
+        r"""
+        SELECT count(*), count(*) FILTER (WHERE reason LIKE '% with different content'), count(DISTINCT event_id),
+               (SELECT coalesce(sum(n_rows), 0) FROM meta.loaded_files WHERE source = $source)
+        FROM staged.rejects
+        WHERE source = $source
+          AND (reason LIKE 'duplicate of % (same event_id, same content)' OR reason LIKE 'event_id % already used at %')
+        """,
+        {"source": source},
+    )[0]
+    if not n_rows:
+        return None
+    note = (f"source {source!r}: {n_rows:,} of its {n_read:,} rows ({n_rows / max(n_read, 1):.0%}) were rejected "
+            f"because an earlier row holds their event_id ({n_ids:,} id{'s' if n_ids != 1 else ''}; "
+            f"{n_conflicting:,} of the rows with other content)")
+    if n_conflicting and n_conflicting >= MINT_HINT_SHARE * n_read:
+        note += (f"; if the export's ids are not unique, set sources.{source}.mint_ids: true to give each row its "
+                 "file and line as its id")
+    return note
 
 
 def count_source(wh: Warehouse, source: str) -> StageCounts:
@@ -279,41 +328,3 @@ def delete_source(wh: Warehouse, source: str) -> None:
                   "staged.warnings", "meta.loaded_files"):
         wh.execute(f"DELETE FROM {table} WHERE source = $source", {"source": source})
 
-
-def _raw_view(source: SourceConfig, columns: list[str], file_id: int, file_name: str) -> str:
-    """The numbered rows of one file as the staging model reads them: the file's id and name,
-    every column the preset names (NULL when the file lacks an optional one), and for a
-    mapped source the mapped columns renamed."""
-    head = f"SELECT {int(file_id)} AS file_id, '{file_name.replace(chr(39), chr(39) * 2)}' AS file_name, file_line, load_error"
-    data_columns = [c for c in columns if c not in RAW_BASE_COLUMNS]
-    if source.preset == "segment":
-        return f"{head}, raw_line FROM _jm_numbered"
-    if source.preset != "mapped":
-        required, optional = PRESET_COLUMNS[source.preset]
-        present = [f"{quote_ident(c)}" if c in data_columns else f"NULL::VARCHAR AS {quote_ident(c)}"
-                   for c in (*required, *optional)]
-        return f"{head}, raw_line, {', '.join(present)} FROM _jm_numbered"
-    assert source.columns is not None
-    mapping = source.columns
-    fields = {
-        "event_id": mapping.event_id, "occurred_at": mapping.occurred_at, "ended_at": mapping.ended_at,
-        "activity": mapping.activity, "channel": mapping.channel, "sentiment": mapping.sentiment,
-        "value": mapping.value,
-    }
-    fields |= {f"id_{kind}": mapping.identifiers.get(kind) for kind in IDENTIFIER_KINDS}
-    renamed = [
-        f"{quote_ident(column)} AS {quote_ident(name)}" if column in data_columns
-        else f"NULL::VARCHAR AS {quote_ident(name)}"
-        for name, column in fields.items()
-    ]
-    used = {c for c in fields.values() if c}
-    others = [c for c in data_columns if c not in used]
-    packed = ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in data_columns) or "x := NULL"
-    attributes = (
-        "to_json(struct_pack(" + ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in others) + "))"
-        if others else "'{}'::JSON"
-    )
-    return (
-        f"{head}, coalesce(raw_line, to_json(struct_pack({packed}))::VARCHAR) AS raw_record, "
-        f"{', '.join(renamed)}, {attributes} AS attributes FROM _jm_numbered"
-    )

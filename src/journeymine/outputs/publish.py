@@ -26,6 +26,7 @@ from journeymine import __version__
 from journeymine.config import Config
 from journeymine.db import Warehouse, model_sql, quote_ident
 from journeymine.errors import JourneymineError
+from journeymine.outputs.analyst import create_published_macros
 from journeymine.outputs.export import OCEL_FILE, XES_FILE
 from journeymine.schema import OUTPUT_COLUMNS, REPORT_FILE
 
@@ -45,6 +46,8 @@ OUTPUT_QUERIES: dict[str, str] = {
     "friction": "SELECT * FROM marts.friction",
     "friction_drivers": "SELECT * FROM marts.friction_drivers",
     "funnel": "SELECT * FROM marts.funnel",
+    "friction_trend": "SELECT * FROM marts.friction_trend",
+    "funnel_trend": "SELECT * FROM marts.funnel_trend",
     "dropoff_paths": "SELECT * FROM marts.dropoff_paths",
     "emotion_curve": "SELECT * FROM marts.emotion_curve",
     "changes": "SELECT * FROM marts.changes ORDER BY is_alert DESC, alert_rank, kind, subject",
@@ -62,7 +65,8 @@ OUTPUT_QUERIES: dict[str, str] = {
 # What a full run publishes, and what `journeymine mine` publishes for a plain event log.
 RUN_OUTPUTS: tuple[str, ...] = (
     "events", "sessions", "journeys", "variants", "journey_graph_nodes", "journey_graph_edges",
-    "dropoffs", "friction", "friction_drivers", "funnel", "dropoff_paths", "emotion_curve", "changes",
+    "dropoffs", "friction", "friction_drivers", "friction_trend", "funnel", "funnel_trend", "dropoff_paths",
+    "emotion_curve", "changes",
     "journey_attributes", "customers", "conformance", "conformance_deviations", "rejects",
 )
 MINE_OUTPUTS: tuple[str, ...] = (
@@ -70,6 +74,7 @@ MINE_OUTPUTS: tuple[str, ...] = (
 )
 MANIFEST_QUERY = "SELECT * FROM meta.runs ORDER BY started_at, run_id"
 ANALYTICS_FILE, MANIFEST_FILE = "analytics.duckdb", "run_manifest.json"
+ANALYTICS_STORAGE_VERSION = "v1.5.0"
 # a run's files but analytics.duckdb: the names `runs.adopt_loose_files` takes in at the top of output_dir
 RUN_FILES: tuple[str, ...] = (
     *(f"{name}.parquet" for name in (*RUN_OUTPUTS, "run_manifest")), MANIFEST_FILE, REPORT_FILE,
@@ -157,13 +162,16 @@ def write_analytics_db(output_dir: Path, outputs: Sequence[str], wh: Warehouse |
     own = wh is None
     con = Warehouse(":memory:") if wh is None else wh
     try:
-        con.execute("ATTACH $path AS published", {"path": str(temp)})
+        # the storage format of DuckDB 1.5, so that DuckDB clients from 1.5 on (the duckdb-cli on
+        # PyPI is 1.5.6, BI tools' drivers lag behind) open the file, not only duckdb 2.x
+        con.execute(f"ATTACH $path AS published (STORAGE_VERSION '{ANALYTICS_STORAGE_VERSION}')", {"path": str(temp)})
         try:
             for name in outputs:
                 con.execute(f"CREATE TABLE published.{quote_ident(name)} AS SELECT * FROM read_parquet($path)",
                             {"path": str(output_dir / f"{name}.parquet")})
             if (output_dir / MANIFEST_FILE).is_file():
                 con.execute(RUN_TABLE_SQL, {"path": str(output_dir / MANIFEST_FILE)})
+            create_published_macros(con)  # paths_from, next_steps, customer_timeline, … (sql/published)
         finally:
             con.execute("DETACH published")  # checkpoints: the file is whole, without a .wal
     finally:

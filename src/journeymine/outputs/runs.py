@@ -3,13 +3,16 @@ publishes it.
 
     output_dir/
       runs/<run_id>/            a run's files, complete (the last `keep_runs` runs are kept)
-      runs/.partial-<run_id>/   a run being written, or what a killed run left (deleted by the next)
+      runs/.partial-<run_id>/   a run being written (from its process model on, at the end of
+                                mining), or what a killed run left (deleted by the next)
       current -> runs/<run_id>  the published run: a relative symlink
       <file> -> current/<file>  each file of the published run, where readers have always found it
 
-`run_folder` hands out `runs/.partial-<run_id>/`; when everything is written there, its files
-and folders are synced to disk, the folder is renamed to `runs/<run_id>/`, and `current` is
-replaced by a new link to it: a symlink made beside it, then rename(2) over it. rename(2)
+A run writes nothing under a published name before it publishes: a step before publishing that
+writes a file (mining's process model) writes it into `partial_folder`, and `run_folder` hands
+out that folder. When everything is written there, its files and folders are synced to disk,
+the folder is renamed to `runs/<run_id>/`, and `current` is replaced by a new link to it: a
+symlink made beside it, then rename(2) over it. rename(2)
 replaces a directory entry atomically (POSIX): whoever resolves `output_dir/current`, or any
 `output_dir/<file>` (which goes through it), finds the old link or the new one, never none and
 never a mix. A run killed at any moment before that rename leaves the published run as it was.
@@ -37,22 +40,23 @@ RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]+")
 @contextmanager
 def run_folder(output_dir: Path, run_id: str, *, keep_runs: int, new_files: Iterable[Path | str] = (),
                loose_names: Iterable[str] = ()) -> Iterator[Path]:
-    """A folder to write the run `run_id` into, published when the block ends without error
-    (and run folders beyond the newest `keep_runs` deleted then).
+    """A folder to write the run `run_id` into (`partial_folder`, with what earlier steps of the
+    run wrote there), published when the block ends without error (and run folders beyond the
+    newest `keep_runs` deleted then).
 
     First the leftovers of interrupted runs are deleted, `new_files` (this run's files that an
-    earlier step wrote into `output_dir`) are moved into the folder, and top-level files named
-    in `loose_names` that are plain files, not links, join the published run's folder (see
+    earlier step wrote elsewhere) are moved into the folder, and top-level files named in
+    `loose_names` that are plain files, not links, join the published run's folder (see
     `adopt_loose_files`). On an error in the block the folder is deleted and nothing changes
     for readers."""
     if keep_runs < 1:
         raise JourneymineError(f"keep_runs: expected a whole number >= 1, found {keep_runs!r}")
     output_dir.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(output_dir)
-    folder = output_dir / RUNS / f"{PARTIAL}{run_id}"
-    folder.mkdir(parents=True)
+    folder = partial_folder(output_dir, run_id)
+    remove_leftovers(output_dir, keep=folder)
+    folder.mkdir(parents=True, exist_ok=True)
     for path in map(Path, new_files):
-        if _is_plain_file(path):
+        if _is_plain_file(path) and path.parent.resolve() != folder.resolve():
             os.replace(path, folder / path.name)
     adopt_loose_files(output_dir, loose_names)
     link_published(output_dir)  # a moved new file's name points at the published run's again
@@ -63,6 +67,14 @@ def run_folder(output_dir: Path, run_id: str, *, keep_runs: int, new_files: Iter
         raise
     publish_folder(output_dir, folder, run_id)
     prune_runs(output_dir, keep_runs)
+
+
+def partial_folder(output_dir: Path, run_id: str) -> Path:
+    """Where the run `run_id` writes its files until it is published: `runs/.partial-<run_id>/`
+    (not created here). A step before publishing that writes a file writes it there, never
+    under a published name: a reader would see it as the published run's, and a run killed
+    before it publishes would leave it there."""
+    return output_dir / RUNS / f"{PARTIAL}{run_id}"
 
 
 def published_folder(output_dir: Path) -> Path | None:
@@ -162,12 +174,13 @@ def prune_runs(output_dir: Path, keep_runs: int) -> list[str]:
     return deleted
 
 
-def remove_leftovers(output_dir: Path) -> list[Path]:
-    """Delete what interrupted runs left: partial run folders (every hidden entry of runs/) and
-    temporary files at the top of `output_dir` (names with `.tmp`). Returns what was deleted."""
+def remove_leftovers(output_dir: Path, keep: Path | None = None) -> list[Path]:
+    """Delete what interrupted runs left: partial run folders (every hidden entry of runs/ but
+    `keep`, the running run's own) and temporary files at the top of `output_dir` (names with
+    `.tmp`). Returns what was deleted."""
     removed = []
     runs = output_dir / RUNS
-    candidates = [p for p in runs.iterdir() if p.name.startswith(".")] if runs.is_dir() else []
+    candidates = [p for p in runs.iterdir() if p.name.startswith(".") and p != keep] if runs.is_dir() else []
     if output_dir.is_dir():
         candidates += [p for p in output_dir.iterdir() if is_temporary(p.name)]
     for path in candidates:

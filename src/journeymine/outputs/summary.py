@@ -26,10 +26,13 @@ def summarize_run(manifest: dict, output_dir: Path) -> str:
             lines.append(f"  {'':<12} file set aside: {q['file']}: {q['reason']}")
     counts = manifest["counts"]
     stitching = manifest["stitching"]
+    others = counts["customers"] - stitching["n_customers"]
     lines.append(
-        f"  {counts['customers']:,} customers ({stitching.get('n_components_split', 0)} over-merged identity "
-        f"components split), {counts['sessions']:,} sessions, {counts['journeys']:,} journeys, "
+        f"  {stitching['n_customers']:,} customers with events ({stitching.get('n_components_split', 0)} over-merged "
+        f"identity components split), {counts['sessions']:,} sessions, {counts['journeys']:,} journeys, "
         f"{counts['variants']:,} variants"
+        + (f"; customers.parquet has {others:,} more row(s): shared identifiers, customers known only from the CRM"
+           if others else "")
     )
     labels = manifest.get("labels") or {}
     if labels.get("n_repeats_collapsed") or labels.get("n_rare_labels_grouped"):

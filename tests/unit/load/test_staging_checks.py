@@ -283,6 +283,24 @@ def test_an_unknown_store_kind_is_rejected(warehouse: Warehouse, stage: Stage, s
     assert accepted(warehouse, "event_id, activity") == [("t2", "store: return")]
 
 
+def test_a_row_with_several_faults_is_rejected_for_the_first_in_one_order(
+    warehouse: Warehouse, stage: Stage, store, source_config
+) -> None:
+    """Every source checks in one order (one staging engine): the line, the id, the time, the
+    identity, then the activity and the channel. A store row without a loyalty id and with an
+    unknown kind is told about its identity; a mapped row without an identifier or an activity
+    too."""
+    stage(store, "store/a.csv", POS + "t1,store-1,,2026-02-01 10:00:00,refnd,1,o-1\n"
+          + "t2,store-1,,2026-02-01 10:00:00,,1,o-1\n")
+    assert rejects(warehouse) == {"t1": "no identifier (loyalty_id)", "t2": "no identifier (loyalty_id)"}
+    kiosk = source_config("kiosk", "mapped", "kiosk/*.csv", channel="kiosk",
+                          columns={"occurred_at": "ts", "activity": "what", "identifiers": {"email": "mail"}})
+    stage(kiosk, "kiosk/a.csv", "ts,what,mail\n2026-02-01T10:00:00Z,,\n2026-02-01T10:00:00Z,,a@example.com\n")
+    assert warehouse.rows("SELECT file_line, reason FROM staged.rejects WHERE source = 'kiosk' ORDER BY 1") == [
+        (2, "no identifier"), (3, "missing activity"),
+    ]
+
+
 def test_amounts_that_fail_are_dropped_with_a_warning(warehouse: Warehouse, stage: Stage, store) -> None:
     """An amount 'x' or negative on a purchase is dropped and counted, the purchase kept; a
     negative return and a good purchase keep their amounts."""

@@ -13,7 +13,7 @@ import pytest
 from journeymine.errors import JourneymineError
 from journeymine.outputs.publish import write_analytics_db
 from journeymine.outputs.runs import (
-    link_published, published_folder, remove_leftovers, run_folder,
+    link_published, partial_folder, published_folder, remove_leftovers, run_folder,
 )
 
 RUN_A, RUN_B, RUN_C = "20260301T020000Z-aaaaaa", "20260302T020000Z-bbbbbb", "20260303T020000Z-cccccc"
@@ -116,6 +116,26 @@ def test_files_an_earlier_step_wrote_at_the_top_move_into_the_run(tmp_path: Path
         assert (folder / "process_model.bpmn").read_text(encoding="utf-8") == "b"
         assert top(out) == {"process_model.bpmn": "a"}
     assert top(out) == {"process_model.bpmn": "b"}
+
+
+def test_files_an_earlier_step_wrote_into_the_partial_folder_are_published_with_the_run(tmp_path: Path) -> None:
+    """The mining step writes the process model into the run's partial folder, before the run
+    publishes: the published names read the published run's meanwhile (and after a kill);
+    run_folder keeps that folder (and deletes another run's leftover), and publishes its files."""
+    out = tmp_path / "out"
+    publish(out, RUN_A, {"process_model.bpmn": "a", "events.parquet": "a"})
+    leftover = partial_folder(out, "20260301T030000Z-dddddd")
+    leftover.mkdir()
+    early = partial_folder(out, RUN_B)
+    early.mkdir()
+    (early / "process_model.bpmn").write_text("b", encoding="utf-8")
+    assert top(out) == {"events.parquet": "a", "process_model.bpmn": "a"}
+    with run_folder(out, RUN_B, keep_runs=3) as folder:
+        assert folder == early and (folder / "process_model.bpmn").read_text(encoding="utf-8") == "b"
+        assert not leftover.exists()
+        (folder / "events.parquet").write_text("b", encoding="utf-8")
+    assert top(out) == {"events.parquet": "b", "process_model.bpmn": "b"}
+    assert sorted(p.name for p in (out / "runs").iterdir()) == [RUN_A, RUN_B]
 
 
 def test_an_export_written_at_the_top_joins_the_run_it_came_from(tmp_path: Path) -> None:

@@ -26,11 +26,15 @@ REPORT_TABLES: dict[str, str] = {
     "emotion": "marts.emotion_curve",
     "changes": "marts.changes",
     "dropoff_paths": "marts.dropoff_paths",
+    "friction_trend": "marts.friction_trend",
+    "funnel_trend": "marts.funnel_trend",
 }
 ORDER_BY: dict[str, str] = {
     "changes": "is_alert DESC, alert_rank, kind, subject",
     "variants": "variant_rank",
     "friction": "friction_rank",
+    "friction_trend": "friction_rank, period_start",
+    "funnel_trend": "stage_number, period_start",
 }
 
 
@@ -81,7 +85,9 @@ def headline(wh: Warehouse, manifest: dict[str, Any]) -> dict[str, Any]:
         }
         # a plain event log's cases are their own "customers": only a full run has customers
         if wh.table_exists("marts", "customers"):
-            run["n_customers"] = (manifest.get("counts") or {}).get("customers", n_customers)
+            # customers with journeys (as the manifest's stitching.n_customers and the summary count
+            # them); customers.parquet also has a row per shared identifier and CRM-only customer
+            run["n_customers"] = n_customers
     return run
 
 
@@ -106,9 +112,14 @@ def data_notes(wh: Warehouse, manifest: dict[str, Any]) -> list[str]:
                 f"Values dropped from accepted rows of {source['source']} (the row kept, the value not used): "
                 + "; ".join(f"{why} {n:,}" for why, n in source["warnings_by_reason"].items()) + "."
             )
+    over_share = (manifest.get("stitching") or {}).get("over_share_identifiers") or {}
+    if over_share:
+        notes.append("Identifiers on an implausible share of all records set aside as shared, not merged into one "
+                     "person (a placeholder such as customer 0, a test account): "
+                     + ", ".join(f"{n:,} {kind}" for kind, n in over_share.items()) + ".")
     conflicts = (manifest.get("stitching") or {}).get("conflicting_records") or {}
     if conflicts:
-        notes.append("Identity records that disagree on the same key (the first one kept): "
+        notes.append("Identity records that disagree on the same customer (the latest record wins): "
                      + "; ".join(f"{kind} {n:,}" for kind, n in conflicts.items()) + ".")
     if wh.table_exists("stitched", "identity_map"):
         shared = wh.rows(

@@ -1,5 +1,5 @@
-"""The report's sections about findings: friction, its drivers, the emotion curve, the changes
-since the last run, and the notes on the data."""
+"""The report's sections about findings: friction, its drivers, the findings and the funnel week
+by week, the emotion curve, the changes since the last run, and the notes on the data."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import pandas as pd
 
 from journeymine.insights.stats import fmt_p
 from journeymine.outputs.report.charts import (
-    SankeyLayout, diverging_bars_svg, inline_bar_svg, lift_bar_svg, line_chart_svg,
+    SankeyLayout, diverging_bars_svg, inline_bar_svg, lift_bar_svg, line_chart_svg, period_bars_svg,
 )
 from journeymine.outputs.report.format import esc, fmt_int, fmt_num, fmt_pct, is_missing, number
 from journeymine.outputs.report.sections import (
-    MAX_DRIVER_FINDINGS, MAX_FINDINGS, alerts_of, badge, empty, nothing_changed, records, section,
+    MAX_DRIVER_FINDINGS, MAX_FINDINGS, MAX_TREND_CARDS, alerts_of, badge, day, empty, nothing_changed, records,
+    section,
 )
 
 if TYPE_CHECKING:
@@ -61,22 +62,29 @@ def _worse(finding: dict[str, Any]) -> str:
     return "bad" if not is_missing(with_) and not is_missing(without) and with_ < without else ""
 
 
-def drivers_section(drivers: pd.DataFrame) -> str:
+def drivers_section(drivers: pd.DataFrame, friction: pd.DataFrame | None = None) -> str:
     """Per finding (by rank), its significantly over-represented segments; the findings
-    without one are listed in a line."""
-    if drivers.empty:
+    without one are listed in a line. With `friction`, that line names every finding the
+    friction table shows without a significant driver (tested or not)."""
+    if drivers.empty and (friction is None or friction.empty):
         return section("drivers", "", empty("drivers"))
-    standing_out = drivers[drivers["is_significant"].fillna(False).astype(bool) & (drivers["lift"] > 1)]
-    ranks = sorted(standing_out["friction_rank"].unique())
+    standing_out = drivers[drivers["is_significant"].fillna(False).astype(bool) & (drivers["lift"] > 1)] if (
+        not drivers.empty) else drivers
+    ranks = sorted(standing_out["friction_rank"].unique()) if not standing_out.empty else []
     cards = [_driver_card(standing_out[standing_out["friction_rank"] == rank]) for rank in ranks[:MAX_DRIVER_FINDINGS]]
-    quiet = sorted(set(drivers["friction_rank"]) - set(ranks))
+    if friction is not None and not friction.empty:  # the findings the friction table shows
+        shown = set(friction.sort_values("friction_rank", kind="stable").head(MAX_FINDINGS)["friction_rank"])
+    else:
+        shown = set(drivers["friction_rank"]) if not drivers.empty else set()
+    quiet = sorted(shown - set(ranks))
     if quiet:
         which = ", ".join(f"#{fmt_int(rank)}" for rank in quiet)
         cards.append(f'<p class="muted">No segment stands out significantly for finding{"s" * (len(quiet) > 1)} '
                      f"{which}.</p>")
     lede = ("Customer segments over-represented among the journeys of a finding, significant after correcting for "
             "the number of segments tested (q). Lift: how many times more likely journeys with the segment are to "
-            f"hit the friction than the others; the tick marks 1×, bars end at {fmt_num(LIFT_SCALE, 0)}×.")
+            f"hit the friction than journeys with another known value (journeys whose value is unknown are left "
+            f"out); the tick marks 1×, bars end at {fmt_num(LIFT_SCALE, 0)}×.")
     return section("drivers", lede, "".join(cards))
 
 
@@ -98,6 +106,66 @@ def _driver_row(r: dict[str, Any]) -> str:
     return (f'<tr><td>{esc(r["statement"])}</td>'
             f'<td class="lift">{lift_bar_svg(lift, LIFT_SCALE)}<span>{lift_text}</span></td>'
             f'<td class="num pq">p {fmt_p(r.get("p_value"))} · q {fmt_p(r.get("q_value"))}</td></tr>')
+
+
+def trend_section(friction_trend: pd.DataFrame, funnel_trend: pd.DataFrame) -> str:
+    """The findings that rose and the funnel stages whose conversion moved beyond noise in some
+    weeks (or days) of this run, each as columns per period, the flagged ones coloured."""
+    if friction_trend.empty and funnel_trend.empty:
+        return section("trend", "", empty("trend"))
+    cards = []
+    if not friction_trend.empty:
+        risen = friction_trend[friction_trend["is_flagged"].fillna(False).astype(bool)]
+        for rank in sorted(risen["friction_rank"].unique())[:MAX_TREND_CARDS]:
+            cards.append(_finding_trend_card(friction_trend[friction_trend["friction_rank"] == rank]))
+    if not funnel_trend.empty:
+        moved = funnel_trend[funnel_trend["is_flagged"].fillna(False).astype(bool)]
+        for stage in list(dict.fromkeys(moved.sort_values("stage_number")["stage_number"]))[:MAX_TREND_CARDS]:
+            cards.append(_stage_trend_card(funnel_trend[funnel_trend["stage_number"] == stage]))
+    period = next((str(f["period"].iloc[0]) for f in (friction_trend, funnel_trend) if not f.empty), "week")
+    lede = (f"Inside this run, {period} by {period}: the friction findings that rose and the funnel stages whose "
+            f"conversion moved beyond noise in some {period}s (a two-proportion test against the other {period}s, "
+            "corrected for the number of tests), so an incident of a few weeks shows even where the whole "
+            "period dilutes it. Coloured: the flagged periods; dashed: the usual level.")
+    if not cards:
+        cards.append(f'<p class="empty">No {esc(period)} stood out beyond noise for any finding or funnel stage.</p>')
+    return section("trend", lede, f'<div class="grid2">{"".join(cards)}</div>')
+
+
+def _finding_trend_card(rows: pd.DataFrame) -> str:
+    rows = rows.sort_values("period_start", kind="stable")
+    first = records(rows.head(1))[0]
+    flagged = rows[rows["is_flagged"].fillna(False).astype(bool)]
+    flags = ["bad" if f else None for f in rows["is_flagged"].fillna(False).astype(bool)]
+    usual = number(first.get("usual_rate"), None) if "usual_rate" in rows else None
+    chart = period_bars_svg([day(d) for d in rows["period_start"]], list(rows["rate"]), flags, usual=usual,
+                            title=f"{first['signal']} at {first['touchpoint']} per period")
+    when = ", ".join(day(d) for d in flagged["period_start"])
+    note = (f"rose in the {esc(str(first.get('period', 'week')))} of {esc(when)}: up to {fmt_pct(flagged['rate'].max())} of journeys vs "
+            f"{fmt_pct(usual)} usual") if not flagged.empty else ""
+    return (f'<figure class="card"><figcaption><span class="rank">#{fmt_int(first["friction_rank"])}</span> '
+            f'{badge(first["signal"])} {esc(first["touchpoint"])}</figcaption>{chart}'
+            f'<div class="muted small">{note}</div></figure>')
+
+
+def _stage_trend_card(rows: pd.DataFrame) -> str:
+    rows = rows.sort_values("period_start", kind="stable")
+    first = records(rows.head(1))[0]
+    is_flagged = rows["is_flagged"].fillna(False).astype(bool)
+    flags = [("bad" if d == "fall" else "good") if f else None for f, d in zip(is_flagged, rows["direction"],
+                                                                              strict=True)]
+    usual = number(first.get("usual_conversion"), None)
+    chart = period_bars_svg([day(d) for d in rows["period_start"]], list(rows["conversion_rate"]), flags,
+                            usual=usual, title=f"conversion after {first['stage']} per period")
+    falls = rows[is_flagged & (rows["direction"] == "fall")]
+    note = ""
+    if not falls.empty:
+        lost = number(falls["journeys_lost"].sum())
+        note = (f"fell in the {esc(str(first.get('period', 'week')))} of {esc(', '.join(day(d) for d in falls['period_start']))}: down to "
+                f"{fmt_pct(falls['conversion_rate'].min())} vs {fmt_pct(usual)} usual, about {fmt_int(round(lost))} "
+                "conversions missed")
+    return (f'<figure class="card"><figcaption>conversion after stage <strong>{esc(first["stage"])}</strong>'
+            f'</figcaption>{chart}<div class="muted small">{note}</div></figure>')
 
 
 def emotion_section(emotion: pd.DataFrame) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from journeymine.outputs.report.charts import sankey_layout
 from journeymine.outputs.report.findings import (
-    changes_section, drivers_section, emotion_section, friction_section, notes_section,
+    changes_section, drivers_section, emotion_section, friction_section, notes_section, trend_section,
 )
 from journeymine.outputs.report.format import esc, fmt_int, fmt_pct, number
 from journeymine.outputs.report.paths import flow_section, funnel_section
@@ -41,6 +41,8 @@ class ReportData:
     emotion: pd.DataFrame = field(default_factory=pd.DataFrame)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     dropoff_paths: pd.DataFrame = field(default_factory=pd.DataFrame)
+    friction_trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    funnel_trend: pd.DataFrame = field(default_factory=pd.DataFrame)
     # journey graph edges between two channels: source_activity, source_channel, target_activity,
     # target_channel, n_journeys, n_transitions, median_seconds
     channel_switches: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -67,7 +69,8 @@ def render_report(data: ReportData) -> str:
         flow_section(data, layout),
         funnel_section(data),
         friction_section(data.friction),
-        drivers_section(data.drivers),
+        drivers_section(data.drivers, data.friction),
+        trend_section(data.friction_trend, data.funnel_trend),
         emotion_section(data.emotion),
         changes_section(data.changes, data.run),
         notes_section(data, layout),

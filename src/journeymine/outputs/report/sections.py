@@ -21,6 +21,9 @@ MAX_FINDINGS = 15
 MAX_DRIVER_FINDINGS = 6
 
 
+MAX_TREND_CARDS = 6  # findings and stages shown week by week
+
+
 MAX_SEGMENTS = 6
 
 
@@ -40,6 +43,8 @@ WHY_EMPTY = {
     "emotion": "No emotion curve: the events carry no sentiment score or CSAT rating.",
     "changes": "Nothing to compare: this is the first run into this output folder, or one that keeps no "
                "history (journeymine mine).",
+    "trend": "Nothing to follow week by week: this run has no friction findings or funnel, or does not look for "
+             "them (journeymine mine).",
 }
 
 
@@ -52,8 +57,8 @@ def alerts_of(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 SECTIONS = [("flow", "Journey flow"), ("funnel", "Funnel and drop-offs"), ("friction", "Friction findings"),
-            ("drivers", "Drivers"), ("emotion", "Emotion curve"), ("changes", "Changes since last run"),
-            ("notes", "Data notes")]
+            ("drivers", "Drivers"), ("trend", "Week by week"), ("emotion", "Emotion curve"),
+            ("changes", "Changes since last run"), ("notes", "Data notes")]
 
 
 def section(anchor: str, lede: str, body: str) -> str:
