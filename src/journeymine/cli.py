@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="journeymine", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
+    parser = argparse.ArgumentParser(prog="journeymine", description=__doc__.split("\n\n")[0].replace("\n", " "), epilog=EXIT_CODES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"journeymine {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -173,3 +173,20 @@ def test_show_tells_the_runs_story(sample_run: dict, capsys: pytest.CaptureFixtu
     for expected in ("Top 5 paths", "Top 5 friction findings", "Funnel", "browse", "checkout", "Alerts"):
         assert expected in text, expected
     assert "\x1b[" not in text  # no colour codes outside a terminal
+
+
+def test_the_duckdb_cli_of_the_environment_opens_the_published_database(sample_run: dict) -> None:
+    """.venv/bin/duckdb (duckdb-cli, a dependency) opens analytics.duckdb, written in DuckDB
+    1.5's storage format for it, and calls a published macro: analysts need no Python."""
+    import subprocess
+    import sys
+
+    cli = Path(sys.executable).with_name("duckdb")
+    answer = subprocess.run(
+        [str(cli), "-readonly", "-csv", str(sample_run["out"] / "analytics.duckdb"), "-c",
+         "SELECT count(*) AS n FROM journeys; SELECT path[1] AS first FROM paths_from('Cart', 3) LIMIT 1;"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.split()
+    with duckdb.connect(str(sample_run["out"] / "analytics.duckdb"), read_only=True) as con:
+        n_journeys = con.execute("SELECT count(*) FROM journeys").fetchall()[0][0]
+    assert answer == ["n", str(n_journeys), "first", "Cart"]

@@ -1,6 +1,7 @@
 """`journeymine sql`: a SQL shell on the latest run's analytics.duckdb (read-only), for analysts
-without Python and without a DuckDB CLI (the pip package has none, and duckdb-cli 1.5 cannot
-read the file DuckDB 2.0 writes).
+without Python: the run published through `current` is found for them, and the ready-made
+queries of sql/queries are at hand (DuckDB's own shell, .venv/bin/duckdb from duckdb-cli, opens
+the file too).
 
 Statements end with ';' and may span lines; results print as DuckDB's own shell prints them
 (at most `max_rows` rows), or as CSV; an error prints as one line and the shell goes on. Dot
