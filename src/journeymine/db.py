@@ -8,6 +8,7 @@ SQL text; the only names spliced into SQL are identifiers, quoted by `quote_iden
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -54,6 +55,10 @@ def model_sql(model: str) -> str:
     return path.read_text(encoding="utf-8").strip().rstrip(";")
 
 
+# the connections open in this process: a stop (journeymine.runcontrol) interrupts their queries
+OPEN_CONNECTIONS: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
 class Warehouse:
     """A DuckDB database file with journeymine's schemas and macros, and the means to run models."""
 
@@ -62,6 +67,7 @@ class Warehouse:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path))
+        OPEN_CONNECTIONS.add(self.con)
         self.con.execute("SET TimeZone = 'UTC'")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")

@@ -32,6 +32,7 @@ from typing import Any
 
 import duckdb
 
+from journeymine.db import OPEN_CONNECTIONS
 from journeymine.errors import RunInProgressError, RunStopped
 
 try:
@@ -255,6 +256,13 @@ def stop_on_signals(*, final: bool = False) -> Iterator[None]:
         if _stop:
             return
         _stop.append(signum)
+        # DuckDB may run this handler from inside a query and drop what it raises: the query is
+        # interrupted here as well, so that it ends now, not when it is done
+        for con in list(OPEN_CONNECTIONS):
+            try:
+                con.interrupt()
+            except Exception:  # a connection closed meanwhile
+                pass
         chained = previous.get(signum)
         if callable(chained) and chained is not signal.default_int_handler:
             chained(signum, frame)

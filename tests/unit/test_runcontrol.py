@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from journeymine.db import Warehouse
 from journeymine.errors import RunInProgressError, RunStopped
 from journeymine.runcontrol import (
     RunLock,
@@ -95,7 +96,7 @@ def test_sigterm_raises_run_stopped_and_the_handlers_come_back() -> None:
 def test_a_stop_interrupts_a_running_duckdb_query_at_once() -> None:
     """DuckDB turns the signal into 'Query interrupted'; the block turns that into RunStopped,
     within a second, not after the query."""
-    con = duckdb.connect()
+    con = Warehouse(":memory:").con  # the run's connections are Warehouses: a stop interrupts them
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     started = time.perf_counter()
     timer.start()
