@@ -42,11 +42,23 @@ CREATE OR REPLACE TEMP MACRO jm_norm_phone(v, country_code) AS
             THEN '+' || jm_phone_digits_clean(v, country_code)
     END;
 
+-- A value that stands for "no one" is no identifier: an export's placeholder for an unknown
+-- customer ('0', '000', '-1', 'unknown', 'n/a', 'null', 'guest', …), compared upper-cased
+-- without spaces and punctuation. Without this, every unidentified caller coded as customer 0
+-- would be one person.
+CREATE OR REPLACE TEMP MACRO jm_is_placeholder(v) AS
+    regexp_full_match(upper(regexp_replace(v, '[^A-Za-z0-9-]', '', 'g')),
+                      '0+|-1|-|NA|NONE|NULL|NIL|NAN|UNKNOWN|UNDEFINED|ANONYMOUS|GUEST|NOTSET|TEST');
+
 -- customer_ref: trimmed, upper-cased, inner spaces removed; loyalty_id: upper-cased, everything
--- but letters and digits removed; anonymous_id: trimmed, lower-cased. NULL when nothing is left.
-CREATE OR REPLACE TEMP MACRO jm_norm_customer_ref(v) AS nullif(upper(regexp_replace(v, '\s+', '', 'g')), '');
-CREATE OR REPLACE TEMP MACRO jm_norm_loyalty_id(v) AS nullif(upper(regexp_replace(v, '[^A-Za-z0-9]', '', 'g')), '');
-CREATE OR REPLACE TEMP MACRO jm_norm_anonymous_id(v) AS nullif(lower(trim(v)), '');
+-- but letters and digits removed; anonymous_id: trimmed, lower-cased. NULL when nothing is left
+-- or when it is a placeholder.
+CREATE OR REPLACE TEMP MACRO jm_norm_customer_ref(v) AS
+    CASE WHEN NOT jm_is_placeholder(v) THEN nullif(upper(regexp_replace(v, '\s+', '', 'g')), '') END;
+CREATE OR REPLACE TEMP MACRO jm_norm_loyalty_id(v) AS
+    CASE WHEN NOT jm_is_placeholder(v) THEN nullif(upper(regexp_replace(v, '[^A-Za-z0-9]', '', 'g')), '') END;
+CREATE OR REPLACE TEMP MACRO jm_norm_anonymous_id(v) AS
+    CASE WHEN NOT jm_is_placeholder(v) THEN nullif(lower(trim(v)), '') END;
 
 -- the normalised form of an identifier of the given kind; NULL when empty or invalid (a model
 -- that knows the kind calls the kind's own macro: the same rule, a smaller expression)

@@ -29,7 +29,7 @@ class IdentityConfig:
         }
     )
     # An identifier on more than this share of all records (and on at least
-    # MIN_RECORDS_FOR_SHARE of them) is not one person (a placeholder customer '0', a test
+    # MIN_RECORDS_FOR_SHARE of them) is not one person (a default account, a test
     # account, a switchboard number): it is set aside as shared, like a kiosk.
     max_identifier_share: float = 0.01
 

@@ -49,7 +49,7 @@ class StitchResult:
     # customers whose identity records (CRM rows) disagree on an attribute; the latest record wins
     conflicting_records: dict[str, int]
     # identifiers set aside as shared because they carry an implausible share of all records
-    # (a placeholder customer '0', a test account), by kind
+    # (a default account, a switchboard), by kind
     over_share_identifiers: dict[str, int]
 
 

@@ -231,3 +231,16 @@ def test_unparseable_time_is_null(warehouse: Warehouse, text: str | None, fmt: s
 def test_iso_time_with_lower_case_z_is_utc(warehouse: Warehouse) -> None:
     """'z' is UTC as 'Z' is (RFC 3339 5.6), as the macro's own pattern [Zz] intends."""
     assert parse_time(warehouse, "2026-03-02T10:15:30z", tz="Europe/London") == utc(2026, 3, 2, 10, 15, 30)
+
+
+@pytest.mark.parametrize("kind", ["customer_ref", "loyalty_id", "anonymous_id"])
+@pytest.mark.parametrize("placeholder", ["0", "000", "-1", "unknown", "N/A", "n.a.", " NULL ", "guest", "Not Set"])
+def test_a_placeholder_is_no_identifier(warehouse: Warehouse, kind: str, placeholder: str) -> None:
+    """Unidentified customers coded as '0' or 'unknown' are no one, not one person."""
+    assert norm(warehouse, kind, placeholder) is None
+
+
+@pytest.mark.parametrize(("kind", "value"), [("customer_ref", "C0"), ("customer_ref", "10"), ("loyalty_id", "LOY-000"),
+                                             ("anonymous_id", "0a1b"), ("customer_ref", "unknown-7")])
+def test_a_value_that_only_contains_a_placeholder_is_kept(warehouse: Warehouse, kind: str, value: str) -> None:
+    assert norm(warehouse, kind, value) is not None

@@ -214,25 +214,26 @@ def test_disagreeing_crm_rows_for_one_customer_are_counted(warehouse, write_file
 
 
 def stitch_calls_with_placeholder(warehouse, write_file, source_config, identity: IdentityConfig):
-    """1,200 calls of customer '0' without a phone, 20 calls of C0 … C9 with their phones, and one
-    call of '0' from C0's phone; stitched."""
+    """1,200 calls of a default account 'HELPDESK1' without a phone (an export's stand-in for
+    callers it could not identify, not one of the placeholders normalisation drops), 20 calls of
+    C0 … C9 with their phones, and one call of 'HELPDESK1' from C0's phone; stitched."""
     from journeymine.identity.stitch import stitch_identities
     from journeymine.load.source import load_source
 
     header = "contact_id,customer_ref,caller_phone,started_at,answered_at,ended_at,queue,reason,outcome,csat,sentiment\n"
-    rows = [f"p{i},0,,2026-01-01 10:{i % 60:02d}:00,,,q,billing,resolved,,\n" for i in range(1200)]
+    rows = [f"p{i},HELPDESK1,,2026-01-01 10:{i % 60:02d}:00,,,q,billing,resolved,,\n" for i in range(1200)]
     rows += [f"r{i},C{i % 10},+4477009001{i % 10:02d},2026-01-02 10:{i:02d}:00,,,q,billing,resolved,,\n"
              for i in range(20)]
-    rows += ["x1,0,+447700900100,2026-01-03 10:00:00,,,q,billing,resolved,,\n"]
+    rows += ["x1,HELPDESK1,+447700900100,2026-01-03 10:00:00,,,q,billing,resolved,,\n"]
     write_file("calls/a.csv", header + "".join(rows))
     load_source(warehouse, source_config("calls", "contacts", "calls/*.csv"), identity, run_id="r1")
     return stitch_identities(warehouse, identity, ["calls"])
 
 
 def test_a_placeholder_customer_on_too_many_records_is_set_aside(warehouse, write_file, source_config) -> None:
-    """Unidentified callers coded as customer '0' (1,201 of 1,221 calls) would be one person
+    """Unidentified callers under one default account (1,201 of 1,221 calls) would be one person
     linked to C0 through a phone; over `max_identifier_share` of all records it is shared
-    instead, counted, and links no one: C0 … C9 stay ten customers, '0' is a pseudo-customer."""
+    instead, counted, and links no one: C0 … C9 stay ten customers, the account a pseudo-customer."""
     result = stitch_calls_with_placeholder(warehouse, write_file, source_config, IdentityConfig(salt="s"))
     assert result.over_share_identifiers == {"customer_ref": 1}
     assert result.n_shared_identifiers == 1
@@ -240,7 +241,7 @@ def test_a_placeholder_customer_on_too_many_records_is_set_aside(warehouse, writ
 
 
 def test_no_identifier_is_set_aside_below_the_share(warehouse, write_file, source_config) -> None:
-    """With a share limit above the placeholder's share nothing is set aside, and '0' joins C0
+    """With a share limit above the account's share nothing is set aside, and it joins C0
     through the phone they share (one customer fewer)."""
     identity = IdentityConfig(salt="s", max_identifier_share=1.0)
     result = stitch_calls_with_placeholder(warehouse, write_file, source_config, identity)

@@ -115,7 +115,7 @@ def data_notes(wh: Warehouse, manifest: dict[str, Any]) -> list[str]:
     over_share = (manifest.get("stitching") or {}).get("over_share_identifiers") or {}
     if over_share:
         notes.append("Identifiers on an implausible share of all records set aside as shared, not merged into one "
-                     "person (a placeholder such as customer 0, a test account): "
+                     "person (a default account, a switchboard): "
                      + ", ".join(f"{n:,} {kind}" for kind, n in over_share.items()) + ".")
     conflicts = (manifest.get("stitching") or {}).get("conflicting_records") or {}
     if conflicts:
