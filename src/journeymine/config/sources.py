@@ -4,7 +4,7 @@ plausible, and how much bad input a run tolerates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,10 @@ class SourceConfig:
         return self.records if self.preset == "mapped" else PRESETS[self.preset].record
 
 
+# SourceConfig's defaults by key: what a key left out of the config gives
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(SourceConfig) if f.default is not MISSING}
+
+
 def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
     where = f"sources.{name}"
     if not isinstance(name, str) or not check.NAME.match(name):
@@ -87,7 +91,7 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
         raise ConfigError(
             f"{where}.format: preset {preset!r} reads {PRESET_FORMATS[preset]} files, found format {fmt!r}"
         )
-    records = spec.get("records", "event")
+    records = spec.get("records", _DEFAULTS["records"])
     if "records" in spec and preset != "mapped":
         raise ConfigError(f"{where}.records: only a mapped source takes 'records' (a {preset} source's rows are "
                           f"{'identity records' if preset == 'crm' else 'events'})")
@@ -122,7 +126,7 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
                           coded_keys(PRESETS[preset], has_channel_column))
     attributes = parse_attributes(spec.get("attributes", []), f"{where}.attributes",
                                   tuple(PRESETS[preset].attributes))
-    mint_ids = check.boolean(spec.get("mint_ids", False), f"{where}.mint_ids")
+    mint_ids = check.boolean(spec.get("mint_ids", _DEFAULTS["mint_ids"]), f"{where}.mint_ids")
     if mint_ids and is_identity:
         raise ConfigError(f"{where}.mint_ids: the rows of this source are identity records, which need no ids")
 
@@ -134,18 +138,18 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
                 f"{where}.time_format: expected strptime codes such as '%d/%m/%Y %H:%M' or one of "
                 f"{', '.join(check.TIME_FORMAT_SPECIALS)}, found {time_format!r}"
             )
-    time_zone = check.text(spec.get("time_zone", "UTC"), f"{where}.time_zone")
+    time_zone = check.text(spec.get("time_zone", _DEFAULTS["time_zone"]), f"{where}.time_zone")
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
             f"{where}.time_zone: unknown time zone {time_zone!r}; expected an IANA name such as 'Europe/London'"
         ) from None
-    delimiter = check.text(spec.get("delimiter", ","), f"{where}.delimiter")
+    delimiter = check.text(spec.get("delimiter", _DEFAULTS["delimiter"]), f"{where}.delimiter")
     if len(delimiter) != 1:
         raise ConfigError(f"{where}.delimiter: expected one character, found {delimiter!r}")
-    decimal_separator = check.choice(spec.get("decimal_separator", "."), f"{where}.decimal_separator",
-                                     DECIMAL_SEPARATORS)
+    decimal_separator = check.choice(spec.get("decimal_separator", _DEFAULTS["decimal_separator"]),
+                                     f"{where}.decimal_separator", DECIMAL_SEPARATORS)
     if decimal_separator != "." and fmt != "csv":
         raise ConfigError(
             f"{where}.decimal_separator: only a CSV source takes a decimal separator (numbers in {fmt} files "
@@ -160,18 +164,19 @@ def parse_source(name: Any, spec: Any, base_dir: Path) -> SourceConfig:
         time_format=time_format,
         time_zone=time_zone,
         delimiter=delimiter,
-        user_id_kind=check.choice(spec.get("user_id_kind", "customer_ref"), f"{where}.user_id_kind", IDENTIFIER_KINDS),
+        user_id_kind=check.choice(spec.get("user_id_kind", _DEFAULTS["user_id_kind"]), f"{where}.user_id_kind",
+                                  IDENTIFIER_KINDS),
         columns=columns,
         decimal_separator=decimal_separator,
-        not_before=parse_not_before(spec.get("not_before", DEFAULT_NOT_BEFORE), f"{where}.not_before"),
+        not_before=parse_not_before(spec.get("not_before", _DEFAULTS["not_before"]), f"{where}.not_before"),
         future_tolerance_hours=check.number(
-            spec.get("future_tolerance_hours", 24), f"{where}.future_tolerance_hours",
+            spec.get("future_tolerance_hours", _DEFAULTS["future_tolerance_hours"]), f"{where}.future_tolerance_hours",
             "a number of hours from 0 to 876000 (100 years), such as 24", minimum=0, maximum=876000,
         ),
-        max_rejected_share=check.share(spec.get("max_rejected_share", 0.5), f"{where}.max_rejected_share",
-                                       zero_ok=True),
-        max_quarantined_files=check.whole(spec.get("max_quarantined_files", 2), f"{where}.max_quarantined_files",
-                                          minimum=0),
+        max_rejected_share=check.share(spec.get("max_rejected_share", _DEFAULTS["max_rejected_share"]),
+                                       f"{where}.max_rejected_share", zero_ok=True),
+        max_quarantined_files=check.whole(spec.get("max_quarantined_files", _DEFAULTS["max_quarantined_files"]),
+                                          f"{where}.max_quarantined_files", minimum=0),
         renames=renames,
         times=times,
         channel_from=channel_from,
