@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from journeymine.config import Config, JourneyMapConfig
-from journeymine.db import Warehouse
+from journeymine.db import Warehouse, model_sql
+from journeymine.identity.audit import build_identity_history, keep_identity
 from journeymine.identity.stitch import stitch_identities
 from journeymine.insights.attributes import build_journey_attributes
 from journeymine.insights.changes import alerts, compare_with_previous, previous_run_id
@@ -54,10 +55,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Run:
-    """Identity of one run."""
+    """Identity of one run, and its high-water mark: the newest event time staged before it
+    started (None on a first run), against which the events it reads are late or not."""
 
     run_id: str
     started_at: str
+    high_water_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,10 @@ def start_run(wh: Warehouse, config: Config) -> Run:
     """Create the run id; prepare the working database (the staged layer is kept between runs,
     but for sources no longer in the config)."""
     now = datetime.now(UTC)
-    run = Run(run_id=now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3), started_at=now.isoformat())
     prepare_working_database(wh)
     forget_other_sources(wh, config.source_names)
+    run = Run(run_id=now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3), started_at=now.isoformat(),
+              high_water_at=wh.scalar("SELECT max(occurred_at) FROM staged.events"))
     log.info("run %s: %d sources, working database %s", run.run_id, len(config.sources), config.database)
     return run
 
@@ -123,6 +127,8 @@ def load_source(wh: Warehouse, config: Config, source_name: str, run: Run) -> St
             "warnings_by_reason": counts.warnings_by_reason,
             "quarantined": [{"file": q.file_name, "reason": q.reason} for q in loaded.quarantined],
         }
+        # a source staged again (its settings changed) is read again, not late
+        details |= count_late_events(wh, source.name, run, config.late_lookback_days, restaged=loaded.restaged)
         log.info(
             "source %s: %d files (%d new), %d rows read = %d accepted + %d rejected; %d values dropped with a warning",
             source.name, len(loaded.files), loaded.n_files_loaded, counts.n_read, counts.n_accepted, counts.n_rejected,
@@ -130,6 +136,42 @@ def load_source(wh: Warehouse, config: Config, source_name: str, run: Run) -> St
         )
         check_thresholds(wh, source, loaded)
     return result[0]
+
+
+def count_late_events(wh: Warehouse, source: str, run: Run, lookback_days: int, *, restaged: bool = False
+                      ) -> dict[str, Any]:
+    """The source's events read this run that occurred before the run's high-water mark (late),
+    and those more than `lookback_days` before it (a warning, and an alert of the run). They are
+    staged and placed at their own time all the same: every run rebuilds the journeys from all
+    staged events, so nothing is lost and the outputs equal a full rebuild's."""
+    if restaged or run.high_water_at is None:
+        n_late = n_beyond = 0
+        earliest = None
+    else:
+        n_late, n_beyond, earliest = wh.rows(model_sql("staged/int_events_arrived_late"), {
+            "source": source, "run_id": run.run_id, "high_water_at": run.high_water_at,
+            "lookback_days": lookback_days,
+        })[0]
+    if n_beyond:
+        log.warning("source %s: %d events arrived more than %d days late (the earliest from %s); they are placed "
+                    "at their own time", source, n_beyond, lookback_days, earliest)
+    return {"n_late_events": int(n_late), "n_late_beyond_lookback": int(n_beyond),
+            "earliest_late_at": earliest.isoformat() if earliest else None, "late_lookback_days": lookback_days}
+
+
+def late_alerts(steps: list[StepResult]) -> list[str]:
+    """An alert per source whose events arrived later than the lookback: periods the previous
+    runs reported have changed."""
+    found = []
+    for step in steps:
+        d = step.details
+        if step.step.startswith("load_source:") and d.get("n_late_beyond_lookback"):
+            found.append(
+                f"late data: {d['n_late_beyond_lookback']:,} {d['source']} events arrived more than "
+                f"{d['late_lookback_days']} days late (the earliest from {d['earliest_late_at'][:10]}); they are "
+                "placed at their own time, so periods already reported have changed"
+            )
+    return found
 
 
 def stitch(wh: Warehouse, config: Config) -> StepResult:
@@ -270,15 +312,25 @@ def publish_outputs(wh: Warehouse, config: Config, run: Run, steps: list[StepRes
     started = time.perf_counter()
     # the run's folder holds the process model mine_journeys wrote already
     with run_folder(config.output_dir, run.run_id, keep_runs=config.keep_runs, loose_names=RUN_FILES) as folder:
+        build_identity_history(wh, run.run_id)  # this run's merges and splits join the published history
         counts = write_outputs(wh, folder)
         if config.exports.xes or config.exports.ocel:
             counts |= export_run(folder, xes=config.exports.xes, ocel=config.exports.ocel)
         done = [asdict(s) for s in steps]
         done.append({"step": "publish_outputs", "seconds": round(time.perf_counter() - started, 3), "details": {}})
-        manifest = build_manifest(config, run.run_id, run.started_at, done, counts, alerts=alerts(wh))
+        manifest = build_manifest(config, run.run_id, run.started_at, done, counts,
+                                  alerts=[*late_alerts(steps), *alerts(wh)])
         publish_manifest(wh, manifest, folder)
         write_run_report(wh, manifest, folder)
-    record_run(wh, manifest)  # published: the run joins meta.runs
+    # published: the run joins meta.runs, and its identity map is the one the next run compares with
+    wh.execute("BEGIN TRANSACTION")
+    try:
+        record_run(wh, manifest)
+        keep_identity(wh, run.run_id)
+        wh.execute("COMMIT")
+    except Exception:
+        wh.execute("ROLLBACK")
+        raise
     log.info("run %s: published in %s (runs/%s)", run.run_id, config.output_dir, run.run_id)
     return manifest
 

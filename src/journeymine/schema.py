@@ -100,6 +100,10 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "dropoff_paths": ("drop_off_activity", "drop_off_channel", "kind", "path", "n_journeys", "share"),
     "emotion_curve": ("curve", "position", "label", "mean_sentiment", "mean_csat", "is_valley", "is_peak"),
     "changes": ("kind", "subject", "before", "after", "p_value", "is_alert", "message"),
+    "identity_changes": (
+        "run_id", "previous_run_id", "kind", "previous_customer_ids", "customer_ids", "n_identifiers_moved",
+        "identifier_kinds", "n_events_rekeyed", "reason", "n_linking_records", "linking_event_id",
+    ),
     "journey_attributes": ("journey_id", "attribute", "value"),
     "customers": ("customer_id", "n_identifiers", "is_shared_identifier"),
     "conformance": ("journey_id", "fitness", "deviations"),

@@ -56,6 +56,9 @@ class Config:
     partitions: int = 1
     # run folders kept under output_dir/runs/ (the published one included)
     keep_runs: int = 3
+    # events that arrive up to this many days behind the data already staged are expected; older
+    # ones are staged and placed at their own time all the same, but counted and alerted on
+    late_lookback_days: int = 3
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     sessions: SessionConfig = field(default_factory=SessionConfig)
     journeys: JourneyConfig = field(default_factory=JourneyConfig)
@@ -97,7 +100,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
     """Check a config already read into Python objects; relative paths are taken from `base_dir`."""
     top = check.mapping(data, "config")
     check.only(top, "config", {
-        "sources", "output_dir", "database", "memory_limit", "threads", "partitions", "keep_runs",
+        "sources", "output_dir", "database", "memory_limit", "threads", "partitions", "keep_runs", "late_lookback_days",
         "identity", "sessions", "journeys", "friction", "labels", "mining", "journey_map",
         "exports", "funnel", "drivers", "emotion", "changes",
     })
@@ -121,6 +124,7 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
         threads=threads,
         partitions=check.whole(top.get("partitions", 1), "partitions", minimum=1),
         keep_runs=check.whole(top.get("keep_runs", 3), "keep_runs", minimum=1),
+        late_lookback_days=check.whole(top.get("late_lookback_days", 3), "late_lookback_days", minimum=0),
         identity=parse_identity(top.get("identity", {})),
         sessions=parse_sessions(top.get("sessions", {})),
         journeys=parse_journeys(top.get("journeys", {})),

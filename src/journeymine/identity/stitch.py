@@ -20,6 +20,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -30,6 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from journeymine.config import IdentityConfig
 from journeymine.db import Warehouse, model_sql
 from journeymine.errors import JourneymineError
+from journeymine.identity.audit import compare_identities
 from journeymine.schema import IDENTIFIER_KINDS
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class StitchResult:
     # identifiers set aside as shared because they carry an implausible share of all records
     # (a default account, a switchboard), by kind
     over_share_identifiers: dict[str, int]
+    # merges, splits and re-keyed customers since the previous published run (identity.audit)
+    identity_changes: dict[str, Any]
 
 
 def customer_id_for(identifier: str) -> str:
@@ -184,7 +188,8 @@ def is_plausible(nodes: Iterable[str], max_identifiers_per_kind: Mapping[str, in
 
 def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable[str]) -> StitchResult:
     """Build the identity graph (`stitched.identifiers`, `stitched.identity_map`), resolve every
-    identity set to its customer, and write `stitched.events` for the sources `sources` (in
+    identity set to its customer, compare who is who with the previous published run
+    (`stitched.identity_changes`), and write `stitched.events` for the sources `sources` (in
     config order: it breaks timestamp ties)."""
     wh.build("stitched.identity_sets", "stitched/int_identity_sets")
     if wh.scalar("SELECT count(*) FROM stitched.identity_sets WHERE n_lists > 1"):
@@ -212,10 +217,10 @@ def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable
     wh.execute("CREATE OR REPLACE TABLE stitched.graph_identities AS SELECT * FROM _jm_graph")
     wh.con.unregister("_jm_graph")
     wh.build("stitched.identity_map", "stitched/int_identity_map")
-    # kept in the working database: who is who at the last run (stitched.* is rebuilt every run)
-    wh.execute("CREATE OR REPLACE TABLE identity.identity_map AS SELECT * FROM stitched.identity_map")
     wh.build("stitched.identity_sets_resolved", "stitched/int_identity_sets_resolved",
              {"kind_priority": list(IDENTIFIER_KINDS)})
+    # against the identity map the previous published run kept (identity.*, audit.keep_identity)
+    changes = compare_identities(wh)
     n_events = wh.build("stitched.events", "stitched/int_events_stitched_to_customers", {"sources": list(sources)})
     shared_kinds = Counter(kinds[shared])
     conflicts = dict(wh.rows(model_sql("stitched/int_identity_conflicts")))
@@ -232,6 +237,7 @@ def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable
         n_events=n_events,
         conflicting_records={str(k): int(v) for k, v in conflicts.items()},
         over_share_identifiers={str(k): int(v) for k, v in sorted(over_share.items())},
+        identity_changes=changes.to_dict(),
     )
 
 

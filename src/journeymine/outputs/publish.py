@@ -51,6 +51,10 @@ OUTPUT_QUERIES: dict[str, str] = {
     "dropoff_paths": "SELECT * FROM marts.dropoff_paths",
     "emotion_curve": "SELECT * FROM marts.emotion_curve",
     "changes": "SELECT * FROM marts.changes ORDER BY is_alert DESC, alert_rank, kind, subject",
+    # every published run's merges, splits and re-keyed customers (journeymine.identity.audit)
+    "identity_changes": (
+        "SELECT * FROM marts.identity_changes ORDER BY run_id, kind, previous_customer_ids, customer_ids"
+    ),
     "journey_attributes": "SELECT * FROM journeys.journey_attributes",
     "customers": "SELECT * FROM marts.customers",
     "conformance": "SELECT * FROM marts.conformance",
@@ -66,7 +70,7 @@ OUTPUT_QUERIES: dict[str, str] = {
 RUN_OUTPUTS: tuple[str, ...] = (
     "events", "sessions", "journeys", "variants", "journey_graph_nodes", "journey_graph_edges",
     "dropoffs", "friction", "friction_drivers", "friction_trend", "funnel", "funnel_trend", "dropoff_paths",
-    "emotion_curve", "changes",
+    "emotion_curve", "changes", "identity_changes",
     "journey_attributes", "customers", "conformance", "conformance_deviations", "rejects",
 )
 MINE_OUTPUTS: tuple[str, ...] = (
@@ -97,10 +101,13 @@ def create_runs_table(wh: Warehouse) -> None:
             run_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, status VARCHAR,
             config_path VARCHAR, output_dir VARCHAR, inputs JSON, n_read BIGINT, n_accepted BIGINT,
             n_rejected BIGINT, is_reconciled BOOLEAN, stitching JSON, counts JSON, timings JSON,
-            versions JSON
+            versions JSON, previous_run_id VARCHAR, alerts JSON
         )
         """
     )
+    # a working database of an older journeymine: the run history's columns added since
+    for column, kind in (("previous_run_id", "VARCHAR"), ("alerts", "JSON")):
+        wh.execute(f"ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS {column} {kind}")
 
 
 def write_outputs(wh: Warehouse, output_dir: Path, names: Sequence[str] | None = None) -> dict[str, int]:
@@ -119,9 +126,13 @@ def record_run(wh: Warehouse, manifest: dict[str, Any]) -> None:
     wh.execute("DELETE FROM meta.runs WHERE run_id = $run_id", manifest)
     wh.execute(
         """
-        INSERT INTO meta.runs VALUES (
+        INSERT INTO meta.runs (
+            run_id, started_at, finished_at, status, config_path, output_dir, inputs, n_read, n_accepted,
+            n_rejected, is_reconciled, stitching, counts, timings, versions, previous_run_id, alerts
+        ) VALUES (
             $run_id, $started_at, $finished_at, $status, $config_path, $output_dir, $inputs, $n_read,
-            $n_accepted, $n_rejected, $is_reconciled, $stitching, $counts, $timings, $versions
+            $n_accepted, $n_rejected, $is_reconciled, $stitching, $counts, $timings, $versions,
+            $previous_run_id, $alerts
         )
         """,
         {key: json.dumps(value) if isinstance(value, (dict, list)) else value for key, value in manifest.items()},

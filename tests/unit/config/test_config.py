@@ -198,6 +198,20 @@ def test_keep_runs_must_be_a_whole_number_of_at_least_one(keep: Any) -> None:
     assert error_of(config_with({"keep_runs": keep})) == f"keep_runs: expected a whole number >= 1, found {keep!r}"
 
 
+def test_late_lookback_days_defaults_to_three_and_takes_zero() -> None:
+    """late_lookback_days (how far behind the data a new event is still expected) is 3 unless
+    set; 0 counts every late event as beyond the lookback."""
+    assert parse_config(config_with(), base_dir=Path("/cfg")).late_lookback_days == 3
+    assert parse_config(config_with({"late_lookback_days": 0}), base_dir=Path("/cfg")).late_lookback_days == 0
+
+
+@pytest.mark.parametrize("days", [-1, "3", 1.5, True])
+def test_late_lookback_days_must_be_a_whole_number_of_days(days: Any) -> None:
+    assert error_of(config_with({"late_lookback_days": days})) == (
+        f"late_lookback_days: expected a whole number >= 0, found {days!r}"
+    )
+
+
 @pytest.mark.parametrize("size", ["2 gigs", "2", "GB", "-1GB"])
 def test_memory_limit_must_be_a_size(size: str) -> None:
     """memory_limit is a number with a unit such as GB or MiB."""
