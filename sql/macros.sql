@@ -46,9 +46,10 @@ CREATE OR REPLACE TEMP MACRO jm_norm_phone(v, country_code) AS
 -- customer ('0', '000', '-1', 'unknown', 'n/a', 'null', 'guest', …), compared upper-cased
 -- without spaces and punctuation. Without this, every unidentified caller coded as customer 0
 -- would be one person.
+-- The list is the variable jm_placeholders (a pattern): journeymine.db sets it to the default
+-- list (schema.PLACEHOLDERS) on every connection, and staging to the config's identity.placeholders.
 CREATE OR REPLACE TEMP MACRO jm_is_placeholder(v) AS
-    regexp_full_match(upper(regexp_replace(v, '[^A-Za-z0-9-]', '', 'g')),
-                      '0+|-1|-|NA|NONE|NULL|NIL|NAN|UNKNOWN|UNDEFINED|ANONYMOUS|GUEST|NOTSET|TEST');
+    regexp_full_match(upper(regexp_replace(v, '[^A-Za-z0-9-]', '', 'g')), getvariable('jm_placeholders'));
 
 -- customer_ref: trimmed, upper-cased, inner spaces removed; loyalty_id: upper-cased, everything
 -- but letters and digits removed; anonymous_id: trimmed, lower-cased. NULL when nothing is left

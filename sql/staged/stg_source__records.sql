@@ -187,6 +187,10 @@ final as (
                 || '; expected ' || coalesce('time format ' || $time_format, 'ISO-8601')
             when time_problem is not null then time_problem
             when is_ended_before_start then $texts.ended_before
+            -- (a placeholder is said as such: it is a rule of the config, identity.placeholders)
+            when len(identifiers) = 0 and (jm_is_placeholder(id_user) or jm_is_placeholder(id_customer_ref)
+                                           or jm_is_placeholder(id_loyalty_id) or jm_is_placeholder(id_anonymous_id))
+                then $texts.no_identifier || ': a placeholder for no one (identity.placeholders)'
             when len(identifiers) = 0 then $texts.no_identifier
             when record_kind = 'event' and activity_core is null then 'missing ' || $texts.activity
             when record_kind = 'event' and len($known_activities) > 0

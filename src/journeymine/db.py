@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from journeymine.errors import JourneymineError
+from journeymine.schema import PLACEHOLDERS, placeholder_pattern
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 # Kept in the database file between runs: what was read (staged), who is who (identity: the
@@ -87,6 +88,12 @@ class Warehouse:
         for layer in RUN_LAYERS:
             self.con.execute(f"ATTACH ':memory:' AS {quote_ident(layer)}")
         self.con.execute(model_sql("macros"))
+        self.set_placeholders(PLACEHOLDERS)
+
+    def set_placeholders(self, placeholders: Sequence[str]) -> None:
+        """The identifier values that stand for "no one" (identity.placeholders), as the macro
+        jm_is_placeholder reads them."""
+        self.con.execute("SET VARIABLE jm_placeholders = $p", {"p": placeholder_pattern(tuple(placeholders))})
 
     def close(self) -> None:
         self.con.close()

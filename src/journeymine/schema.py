@@ -5,6 +5,8 @@ Every other module takes its names from here, so one concept has one name everyw
 
 from __future__ import annotations
 
+import re
+
 # Input presets (docs/input-formats.md) and the file format each one reads by default.
 PRESET_FORMATS: dict[str, str] = {
     "segment": "jsonl",
@@ -29,6 +31,24 @@ CALL_CHANNEL = "call_center"
 # Identifier kinds, strongest first: an event seen with several identifiers belongs to the
 # customer of its strongest one that is not a shared identifier (a kiosk, a switchboard number).
 IDENTIFIER_KINDS: tuple[str, ...] = ("customer_ref", "loyalty_id", "email", "phone", "anonymous_id")
+
+# Identifier values that stand for "no one" (identity.placeholders), compared upper-cased without
+# spaces and punctuation ('n/a' is NA); '0' stands for any run of zeros ('000').
+PLACEHOLDERS: tuple[str, ...] = (
+    "0", "-1", "-", "NA", "NONE", "NULL", "NIL", "NAN", "UNKNOWN", "UNDEFINED", "ANONYMOUS", "GUEST", "NOTSET", "TEST",
+)
+
+
+def placeholder_key(value: str) -> str:
+    """A value as placeholders are compared: upper-cased, all but letters, digits and '-' removed."""
+    return re.sub(r"[^A-Za-z0-9-]", "", value).upper()
+
+
+def placeholder_pattern(placeholders: tuple[str, ...]) -> str:
+    """The RE2 pattern the SQL macro jm_is_placeholder matches a value's placeholder_key against
+    (none: a pattern that matches nothing)."""
+    keys = [placeholder_key(p) for p in placeholders]
+    return "|".join("0+" if k == "0" else re.escape(k) for k in keys) or "a^"
 
 # Columns of the staged event contract (DESIGN.md, "Event contract").
 EVENT_CONTRACT: tuple[str, ...] = (

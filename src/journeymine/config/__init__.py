@@ -25,7 +25,7 @@ from journeymine.config.friction import FrictionConfig, parse_friction
 from journeymine.config.identity import IdentityConfig, parse_identity
 from journeymine.config.insights import (
     DRIVER_ATTRIBUTES, ORDERINGS, ChangeConfig, DriverConfig, DropoffPathConfig, EmotionConfig, FunnelConfig,
-    parse_changes, parse_drivers, parse_emotion, parse_funnel,
+    check_attribute_names, parse_changes, parse_drivers, parse_emotion, parse_funnel,
 )
 from journeymine.config.journeys import (
     JourneyConfig, JourneyMapConfig, JourneyStage, LabelConfig, SessionConfig, parse_journey_map, parse_journeys,
@@ -115,6 +115,11 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
     threads = top.get("threads")
     if threads is not None:
         threads = check.whole(threads, "threads", minimum=1)
+    # a name the sources declare is a custom attribute, however close to a built-in one
+    declared = {name for source in sources for name in source.attributes}
+    funnel, drivers = parse_funnel(top.get("funnel", {})), parse_drivers(top.get("drivers", {}))
+    check_attribute_names(funnel.breakdown, "funnel.breakdown", declared)
+    check_attribute_names(drivers.attributes or (), "drivers.attributes", declared)
 
     return Config(
         sources=sources,
@@ -129,8 +134,8 @@ def parse_config(data: Any, *, base_dir: Path, path: Path | None = None) -> Conf
         sessions=parse_sessions(top.get("sessions", {})),
         journeys=parse_journeys(top.get("journeys", {})),
         friction=parse_friction(top.get("friction", {})),
-        funnel=parse_funnel(top.get("funnel", {})),
-        drivers=parse_drivers(top.get("drivers", {})),
+        funnel=funnel,
+        drivers=drivers,
         emotion=parse_emotion(top.get("emotion", {})),
         changes=parse_changes(top.get("changes", {})),
         labels=parse_labels(top.get("labels", {})),

@@ -3,6 +3,7 @@ journeys count, test and compare."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -16,12 +17,13 @@ from journeymine.schema import JOURNEY_ATTRIBUTES
 ORDERINGS = ("loose", "strict")  # funnel orderings: "this order" and "exact order"
 
 
-def check_attribute_names(names: Any, where: str) -> None:
+def check_attribute_names(names: Any, where: str, declared: Collection[str] = ()) -> None:
     """Journey attribute names: the built-in ones (schema.JOURNEY_ATTRIBUTES) or any other name,
     read from the events' and the CRM records' attributes (journeymine.insights.attributes); a
-    name one typo away from a built-in one is taken for that typo, not for a custom attribute."""
+    name one typo away from a built-in one is taken for that typo, not for a custom attribute,
+    unless a source declares it (`declared`: the names of the sources' `attributes`)."""
     for name in names:
-        if name in JOURNEY_ATTRIBUTES:
+        if name in JOURNEY_ATTRIBUTES or name in declared:
             continue
         close = difflib.get_close_matches(name, JOURNEY_ATTRIBUTES, n=1, cutoff=0.8)
         if close:
@@ -85,7 +87,6 @@ class FunnelConfig:
             )
         if len(set(self.breakdown)) != len(self.breakdown):
             raise ConfigError(f"funnel.breakdown: an attribute is named twice in {list(self.breakdown)!r}")
-        check_attribute_names(self.breakdown, "funnel.breakdown")
         if isinstance(self.min_journeys, bool) or not isinstance(self.min_journeys, int) or self.min_journeys < 1:
             raise ConfigError(f"funnel.min_journeys: expected a whole number >= 1, found {self.min_journeys!r}")
         object.__setattr__(self, "window_hours", float(hours))
@@ -129,7 +130,6 @@ class DriverConfig:
                 raise ConfigError(
                     f"drivers.attributes: expected a list of journey attribute names or all, found {self.attributes!r}"
                 )
-            check_attribute_names(self.attributes, "drivers.attributes")
             object.__setattr__(self, "attributes", tuple(self.attributes))
         if isinstance(self.unknown_values, str) or not all(isinstance(v, str) for v in self.unknown_values):
             raise ConfigError(f"drivers.unknown_values: expected a list of values, found {self.unknown_values!r}")

@@ -31,6 +31,7 @@ from journeymine.load.stage import (
     StageCounts, count_source, create_staged_tables, delete_source, duplicate_note, reject_duplicates, stage_file,
     staging_definition,
 )
+from journeymine.schema import PLACEHOLDERS
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ def staging_fingerprint(source: SourceConfig, identity: IdentityConfig) -> str:
         "country_code": identity.default_country_code,
         "staging": staging_definition(source),
     }
+    if identity.placeholders != PLACEHOLDERS:  # the default list leaves fingerprints as they were
+        settings["placeholders"] = list(identity.placeholders)
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
 
 

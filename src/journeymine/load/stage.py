@@ -155,6 +155,7 @@ def stage_file(wh: Warehouse, source: SourceConfig, identity: IdentityConfig, *,
     if loaded_at is None:
         loaded_at = wh.scalar("SELECT loaded_at FROM meta.loaded_files WHERE file_id = $file_id", {"file_id": file_id})
     not_after = loaded_at + timedelta(hours=source.future_tolerance_hours)
+    wh.set_placeholders(identity.placeholders)
     params = {**staging_params(source, identity), "source": source.name, "file_id": file_id, "not_after": not_after}
     with wh.temp_view("src_roles", role_view(source, columns, file_id, file_name)):
         # the raw record is kept for rejects only; accepted rows keep its hash (re-delivery or conflict)

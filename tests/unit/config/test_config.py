@@ -418,6 +418,14 @@ def test_funnel_and_driver_attributes_and_stages_are_checked(tmp_path) -> None:
         parse_config({**base, "funnel": {"breakdown": ["platfrom"]}}, base_dir=tmp_path)
     with pytest.raises(ConfigError, match=r"drivers.attributes: unknown journey attribute 'segmnt'"):
         parse_config({**base, "drivers": {"attributes": ["segmnt"]}}, base_dir=tmp_path)
+    # a name a source declares is its own attribute, one typo from a built-in one or not
+    declared = {**base["sources"]["web"], "attributes": {"service_type": "properties.service_type"}}
+    config = parse_config({**base, "sources": {"web": declared}, "funnel": {"breakdown": ["service_type"]},
+                           "drivers": {"attributes": ["service_type", "device_type"]}}, base_dir=tmp_path)
+    assert (config.funnel.breakdown, config.drivers.attributes) == (("service_type",), ("service_type", "device_type"))
+    with pytest.raises(ConfigError, match=r"drivers.attributes: unknown journey attribute 'service_typ'.*'device_type'"):
+        parse_config({**base, "sources": {"web": declared}, "drivers": {"attributes": ["service_typ"]}},
+                     base_dir=tmp_path)
     with pytest.raises(ConfigError, match=r"funnel.stages: activity 'A' is named twice"):
         parse_config({**base, "funnel": {"stages": ["A", "B", "A"]}}, base_dir=tmp_path)
     config = parse_config({**base, "funnel": {"stages": ["A", "B"], "ordering": "strict"}}, base_dir=tmp_path)

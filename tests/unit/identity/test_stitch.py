@@ -247,3 +247,24 @@ def test_no_identifier_is_set_aside_below_the_share(warehouse, write_file, sourc
     result = stitch_calls_with_placeholder(warehouse, write_file, source_config, identity)
     assert result.over_share_identifiers == {}
     assert result.n_customers == 10
+
+
+def test_placeholders_are_the_configs_and_a_placeholder_reject_says_so(warehouse, write_file, source_config) -> None:
+    """identity.placeholders is the list of "no one" values: by default a patient 'NA' is one,
+    rejected with the rule named; a config whose list leaves NA out keeps that patient."""
+    from journeymine.load.source import load_source
+
+    header = "contact_id,customer_ref,phone,started_at,ended_at,agent_id,queue,reason,outcome,csat,sentiment\n"
+    write_file("calls/a.csv", header + "n1,NA,,2026-01-02 10:00:00,,,q,billing,resolved,,\n"
+                                       "n2,N/A,,2026-01-02 11:00:00,,,q,billing,resolved,,\n"
+                                       "b1,AB,,2026-01-02 12:00:00,,,q,billing,resolved,,\n")
+    calls = source_config("calls", "contacts", "calls/*.csv")
+    load_source(warehouse, calls, IdentityConfig(salt="s"), run_id="r1")
+    reasons = warehouse.rows("SELECT event_id, reason FROM staged.rejects ORDER BY event_id")
+    assert [event_id for event_id, _ in reasons] == ["n1", "n2"]
+    assert all("placeholder for no one (identity.placeholders)" in reason for _, reason in reasons)
+
+    # another list: the settings changed, so the source is staged again under it
+    load_source(warehouse, calls, IdentityConfig(salt="s", placeholders=("0", "unknown")), run_id="r2")
+    assert warehouse.rows("SELECT count(*) FROM staged.rejects") == [(0,)]
+    assert warehouse.rows("SELECT count(DISTINCT identity_key) FROM staged.events") == [(3,)]

@@ -12,7 +12,7 @@ import pytest
 
 from journeymine.config import parse_config
 from journeymine.config.friction import ERROR_WORDS, FrictionConfig, error_words_pattern, label_words
-from journeymine.config.insights import DriverConfig, FunnelConfig
+from journeymine.config.insights import FunnelConfig
 from journeymine.errors import ConfigError
 
 BASE = {"output_dir": "out", "database": "jm.duckdb",
@@ -90,7 +90,7 @@ def test_drivers_cover_every_finding_and_attribute_by_default(tmp_path: Path) ->
     assert config(tmp_path, drivers={"n_findings": "all", "attributes": "all"}).drivers.attributes is None
     with pytest.raises(ConfigError, match=r"drivers.attributes: unknown journey attribute 'platfrom'.*did you mean "
                                           r"'platform'"):
-        DriverConfig(attributes=("platfrom",))
+        config(tmp_path, drivers={"attributes": ["platfrom"]})
     with pytest.raises(ConfigError, match=r"drivers.n_findings: expected a whole number >= 0 or all"):
         config(tmp_path, drivers={"n_findings": "some"})
     assert FunnelConfig(breakdown=("plan",)).breakdown == ("plan",)
