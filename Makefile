@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= INFO
 
-.PHONY: run test bench sample lock clean chromium
+.PHONY: run test notebook bench sample lock clean chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory chromium \
 	  || echo "chromium could not be installed: the report's browser test will be skipped"
 	$(BIN)/python -m pytest -q
+
+# the notebooks of notebooks/ in JupyterLab from .venv, on the config's published run (its output_dir
+# in JOURNEYMINE_OUTPUT); `make run` first when that has none. JUPYTER_ARGS: options for JupyterLab.
+JUPYTER_ARGS ?=
+JUPYTER_AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
+notebook: $(STAMP)
+	@out=$$($(BIN)/python -c "from journeymine.config import load_config; print(load_config('$(CONFIG)').output_dir)") \
+	  && { test -e "$$out/current/analytics.duckdb" || $(MAKE) --no-print-directory run; } \
+	  && JOURNEYMINE_OUTPUT="$$out" $(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(JUPYTER_AS_ROOT) $(JUPYTER_ARGS) \
+	     notebooks/introduction.ipynb
 
 # Debian's chromium, for the test that opens friction_report.html in a real browser
 chromium:
@@ -45,7 +55,7 @@ sample: $(STAMP)
 
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/python -m pip install --quiet 'setuptools>=70.1' && .lockvenv/bin/python -m pip install --quiet -e '.[test]'
+	.lockvenv/bin/python -m pip install --quiet 'setuptools>=70.1' && .lockvenv/bin/python -m pip install --quiet -e '.[test,notebooks]'
 	{ echo "# Exact versions journeymine is tested with (Python 3.11). Regenerate with: make lock"; \
 	  .lockvenv/bin/python -m pip freeze --all --exclude-editable | grep -iv -e '^journeymine' -e '^pip=='; } > requirements.lock
 	rm -rf .lockvenv

@@ -159,20 +159,6 @@ def test_second_run_adds_nothing(sample_run: dict) -> None:
     assert (second["previous_run_id"], second["alerts"]) == (first["run_id"], [])
 
 
-def test_notebook_runs_on_the_outputs(sample_run: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The path-exploration notebook executes top to bottom against the run's analytics.duckdb."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    monkeypatch.setenv("JOURNEYMINE_OUTPUT", str(sample_run["out"]))
-    notebook = nbformat.read(REPO / "notebooks" / "explore_paths.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert any("Create Account" in str(o.get("data", {})) for o in outputs)
-
-
 def test_variants_and_the_graph_add_up_to_the_journeys(sample_run: dict) -> None:
     """Every journey is in one variant; the graph holds every transition between steps exactly
     once; the starts and ends of the nodes are one per journey."""
