@@ -18,7 +18,7 @@ and builds each one as a task of the subflow `journeys_on_dask`, whose task runn
 prefect-dask's DaskTaskRunner. Workers read and write the partitions' Parquet files next to
 the working database, so they need that folder (a shared file system on a real cluster).
 
-Serve it nightly with:  python -m pipelines.journeymine_flow --serve --config journeymine.yaml
+Serve it nightly on a Prefect server (pipelines/nightly.py):  journeymine serve --config journeymine.yaml
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from typing import Any
 
 import duckdb
 import prefect
+import prefect.runtime
 from prefect import flow, task
 from prefect.cache_policies import NONE
 from prefect.logging import get_logger
@@ -151,6 +152,8 @@ def journeymine_flow(config_path: str, workers: int | None = None, dask_address:
     manifest. `workers`: build the journeys on a Dask LocalCluster of that many workers;
     `dask_address`: on the existing Dask cluster there (tcp://host:8786)."""
     config = load_config(config_path)
+    if prefect.runtime.deployment.id is not None and not logging.getLogger("journeymine").level:
+        logging.getLogger("journeymine").setLevel(logging.INFO)  # a served run: the progress `journeymine run` logs
     with stop_on_signals(), hold_run_lock(lock_path(config.database)) as lock:
         if note := lock.take_note():
             log.warning(note)
@@ -361,17 +364,16 @@ def _drain_logs_and_events(timeout: float = 5.0) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Serve the journeymine flow on a nightly schedule.")
+    parser = argparse.ArgumentParser(description="Run the journeymine flow once, or serve it nightly.")
     parser.add_argument("--config", required=True, type=Path)
     parser.add_argument("--cron", default="0 2 * * *", help="schedule (default: 02:00 every night)")
-    parser.add_argument("--serve", action="store_true", help="serve the deployment (blocks)")
+    parser.add_argument("--serve", action="store_true", help="serve the deployment (blocks): `journeymine serve`")
     args = parser.parse_args()
-    if args.serve:
-        journeymine_flow.serve(
-            name="nightly", cron=args.cron, parameters={"config_path": str(args.config.resolve())}
-        )
-    else:
-        journeymine_flow(str(args.config.resolve()))
+    if args.serve:  # the server check and its message included
+        from journeymine.cli import main as cli
+
+        sys.exit(cli(["serve", "--config", str(args.config), "--cron", args.cron]))
+    journeymine_flow(str(args.config.resolve()))
 
 
 if __name__ == "__main__":

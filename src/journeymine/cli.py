@@ -1,5 +1,6 @@
 """The `journeymine` command line: `run` a config (Prefect flow), `mine` a log, count a `funnel`,
-`export` a run as XES/OCEL, query it with `sql`, `show` its story, write a `sample`.
+`export` a run as XES/OCEL, query it with `sql`, `show` its story, write a `sample`; `server` and
+`serve` run a config nightly on a Prefect server's schedule (journeymine.serve).
 
 This is the edge where configuration enters: command-line flags and, for Prefect, a few
 environment defaults. Errors a user can fix are printed as one line, without a traceback; each
@@ -28,6 +29,7 @@ from journeymine.mining.eventlog import DEFAULT_ACTIVITY, DEFAULT_CASE, DEFAULT_
 from journeymine.outputs.publish import MINE_OUTPUTS, RUN_OUTPUTS
 from journeymine.outputs.summary import summarize_run
 from journeymine.runcontrol import RunLock, database_in_use, hold_run_lock, lock_path, stop_on_signals
+from journeymine.serve import add_commands as add_schedule_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,6 +219,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--top", type=_positive, default=10, metavar="N",
                       help="paths and friction findings to show (default: 10)")
     show.set_defaults(handler=_show)
+    add_schedule_commands(commands, _command)  # server, serve
     return parser
 
 

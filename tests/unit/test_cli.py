@@ -37,7 +37,7 @@ def test_sample_writes_every_source_folder(tmp_path: Path) -> None:
         assert any((tmp_path / folder).iterdir()), folder
 
 
-COMMANDS = ("run", "mine", "funnel", "export", "sample", "sql", "show")
+COMMANDS = ("run", "mine", "funnel", "export", "sample", "sql", "show", "server", "serve")
 README = Path(__file__).resolve().parents[2] / "README.md"
 OUTPUT_SUFFIXES = (".parquet", ".duckdb", ".json", ".html", ".bpmn", ".pnml", ".gz")
 
