@@ -28,6 +28,8 @@ final as (
         events.event_key,
         resolved.customer_id,
         resolved.customer_no,
+        -- the customer is a shared identifier's pseudo-customer (a kiosk, a switchboard number)
+        resolved.is_shared as is_shared_customer,
         events.channel,
         events.activity,
         events.occurred_at,

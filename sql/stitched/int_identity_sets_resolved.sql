@@ -1,7 +1,8 @@
 -- int_identity_sets_resolved: one row per identity set, with the customer its records belong
 -- to: the customer of its strongest identifier that is not shared (a kiosk, a switchboard
 -- number); a set with only shared identifiers belongs to the shared identifier's own
--- pseudo-customer. customer_no numbers the customers 1, 2, … in customer_id order: the
+-- pseudo-customer (is_shared: the journeys layer makes each of its visits a journey of its own).
+-- customer_no numbers the customers 1, 2, … in customer_id order: the
 -- journeys layer partitions by it (integers sort and hash faster than text).
 -- Reads stitched.identity_sets and stitched.identity_map.
 -- Parameters: $kind_priority (identifier kinds, strongest first).
@@ -14,6 +15,7 @@ candidates as (
     select
         set_identifiers.identity_key,
         identity_map.customer_id,
+        identity_map.is_shared,
         row_number() over (
             partition by set_identifiers.identity_key
             order by identity_map.is_shared, list_position($kind_priority, set_identifiers.kind), identity_map.identifier
@@ -24,7 +26,7 @@ candidates as (
 ),
 
 resolved as (
-    select identity_key, customer_id
+    select identity_key, customer_id, is_shared
     from candidates
     where preference = 1
 ),
@@ -35,7 +37,7 @@ numbered as (
 ),
 
 final as (
-    select resolved.identity_key, resolved.customer_id, numbered.customer_no
+    select resolved.identity_key, resolved.customer_id, numbered.customer_no, resolved.is_shared
     from resolved
     join numbered using (customer_id)
 )

@@ -13,6 +13,13 @@ import pytest
 from journeymine.db import Warehouse
 from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_steps
 
+# stitched.events (sql/stitched/int_events_stitched_to_customers.sql), as the journeys layer reads it
+STITCHED_EVENTS = {
+    "event_key": "BIGINT", "customer_id": "VARCHAR", "customer_no": "INTEGER", "is_shared_customer": "BOOLEAN",
+    "channel": "VARCHAR", "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ",
+    "sentiment": "DOUBLE", "value": "DOUBLE", "csat": "DOUBLE", "outcome": "VARCHAR", "error": "VARCHAR",
+    "os_name": "VARCHAR", "device_type": "VARCHAR", "event_seq": "BIGINT",
+}
 EVENTS_IN_JOURNEYS = {
     "event_id": "VARCHAR", "journey_key": "UBIGINT", "customer_id": "VARCHAR", "session_id": "VARCHAR", "journey_id": "VARCHAR",
     "step_number": "BIGINT", "channel": "VARCHAR", "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ",

@@ -18,15 +18,11 @@ from journeymine.journeys.journeys import build_journeys_mart, place_in_journeys
 from journeymine.journeys.labels import build_steps
 from journeymine.mining.variants import build_process_marts
 
+from .conftest import STITCHED_EVENTS
+
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 CHANNELS = ("web", "app", "call_center", "store")
 ACTIVITIES = ("Home", "Cart", "Checkout", "Order Completed", "call: help")
-STITCHED = {
-    "event_key": "BIGINT", "customer_id": "VARCHAR", "customer_no": "INTEGER", "channel": "VARCHAR",
-    "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "sentiment": "DOUBLE",
-    "value": "DOUBLE", "csat": "DOUBLE", "outcome": "VARCHAR", "error": "VARCHAR", "os_name": "VARCHAR",
-    "device_type": "VARCHAR", "event_seq": "BIGINT",
-}
 
 event = st.tuples(
     st.integers(1, 4),                      # customer
@@ -44,12 +40,12 @@ def build(events: list[tuple[int, str, str, int, int | None]], collapse: bool) -
     seq = {i: n for n, i in enumerate(ordered, start=1)}
     for i, (customer, channel, activity, minute, lasted) in enumerate(events):
         at = T0 + timedelta(minutes=minute)
-        rows.append((i + 1, f"c{customer}", customer, channel, activity, at,
+        rows.append((i + 1, f"c{customer}", customer, False, channel, activity, at,
                      None if lasted is None else at + timedelta(minutes=lasted),
                      None, 1.0, None, None, None, None, None, seq[i]))
-    columns = ", ".join(f'"{c}" {t}' for c, t in STITCHED.items())
+    columns = ", ".join(f'"{c}" {t}' for c, t in STITCHED_EVENTS.items())
     wh.execute(f"CREATE TABLE stitched.events ({columns})")
-    wh.con.executemany(f"INSERT INTO stitched.events VALUES ({', '.join('?' * len(STITCHED))})", rows)
+    wh.con.executemany(f"INSERT INTO stitched.events VALUES ({', '.join('?' * len(STITCHED_EVENTS))})", rows)
     goals = ("Order Completed",)
     place_in_journeys(wh, SessionConfig({"web": 30, "app": 30, "call_center": 0, "store": 0}),
                       JourneyConfig(goal_activities=goals, window_days=7))

@@ -13,12 +13,8 @@ from journeymine.db import Warehouse
 from journeymine.journeys.journeys import build_journeys_mart, place_in_journeys
 from journeymine.journeys.labels import NO_LABEL_HYGIENE, build_steps
 
-STITCHED_EVENTS = {
-    "event_key": "BIGINT", "customer_id": "VARCHAR", "customer_no": "INTEGER", "channel": "VARCHAR",
-    "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "sentiment": "DOUBLE",
-    "value": "DOUBLE", "csat": "DOUBLE", "outcome": "VARCHAR", "error": "VARCHAR", "os_name": "VARCHAR",
-    "device_type": "VARCHAR", "event_seq": "BIGINT",
-}
+from .conftest import STITCHED_EVENTS
+
 GOALS = ["Order Completed", "store: purchase"]
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -40,7 +36,7 @@ def stitched(make_table):
         rows, ids = [], []
         customers = sorted({e["customer_id"] for e in events})
         for position, e in enumerate(events, start=1):
-            rows.append((position, e["customer_id"], customers.index(e["customer_id"]) + 1, e["channel"],
+            rows.append((position, e["customer_id"], customers.index(e["customer_id"]) + 1, False, e["channel"],
                          e["activity"], e["occurred_at"], e["ended_at"], None, e["value"], None, None, None, None,
                          None, e["event_seq"] or position))
             ids.append((position, e["event_id"]))

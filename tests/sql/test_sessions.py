@@ -13,12 +13,8 @@ from journeymine.config import JourneyConfig, SessionConfig
 from journeymine.db import Warehouse
 from journeymine.journeys.journeys import place_in_journeys
 
-STITCHED_EVENTS = {
-    "event_key": "BIGINT", "customer_id": "VARCHAR", "customer_no": "INTEGER", "channel": "VARCHAR",
-    "activity": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "sentiment": "DOUBLE",
-    "value": "DOUBLE", "csat": "DOUBLE", "outcome": "VARCHAR", "error": "VARCHAR", "os_name": "VARCHAR",
-    "device_type": "VARCHAR", "event_seq": "BIGINT",
-}
+from .conftest import STITCHED_EVENTS
+
 TIMEOUTS = {"web": 30, "app": 30, "call_center": 0, "store": 0}
 
 
@@ -36,7 +32,8 @@ def stitched(make_table, warehouse: Warehouse):
             event_id, customer, channel, occurred_at, *rest = row
             ended_at = rest[0] if rest else None
             event_seq = rest[1] if len(rest) > 1 else position
-            full.append((position, customer, customers.index(customer) + 1, channel, f"act {event_id}", occurred_at,
+            full.append((position, customer, customers.index(customer) + 1, customer.startswith("shared"), channel,
+                         f"act {event_id}", occurred_at,
                          ended_at, None, None, None, None, None, None, None, event_seq))
             ids.append((position, event_id))
         make_table("stitched.events", STITCHED_EVENTS, full)
@@ -141,11 +138,11 @@ def test_the_gap_is_counted_from_the_end_of_the_previous_event(warehouse: Wareho
 
 def test_every_stitched_event_is_placed_once_with_its_columns(warehouse: Warehouse, stitched) -> None:
     """Placing adds session and journey (ids and numbers) and passes every stitched column
-    through, one row per event."""
+    through (but is_shared_customer, which placing reads), one row per event."""
     stitched([("e1", "c1", "web", "2026-03-02 10:00:00"), ("e2", "c2", "store", "2026-03-02 10:00:00")])
     sessionize(warehouse)
     columns = warehouse.columns("journeys", "events_in_journeys")
-    assert set(STITCHED_EVENTS) | {"session_id", "session_number", "journey_id", "journey_key", "journey_number",
+    assert set(STITCHED_EVENTS) - {"is_shared_customer"} | {"session_id", "session_number", "journey_id", "journey_key", "journey_number",
                                    "step_number"} == set(columns)
     assert warehouse.scalar("SELECT count(*) FROM journeys.events_in_journeys") == 2
 
@@ -174,3 +171,21 @@ def test_sessions_mart_has_one_row_per_session(warehouse: Warehouse, stitched) -
         ("c1-call_center-1", "call_center", at("10:20"), at("10:35"), 900.0, 1, "act k1", "act k1"),
         ("c1-web-2", "web", at("12:00"), at("12:00"), 0.0, 1, "act w3", "act w3"),
     ]
+
+
+def test_a_shared_identifiers_visits_are_journeys_of_their_own(warehouse: Warehouse, stitched) -> None:
+    """A shared identifier's pseudo-customer (a kiosk used by many people, a switchboard number)
+    is no one person: each of its visits (a session; every call) starts a journey, where one
+    customer's visits within the journey window are one journey."""
+    rows = [("k1", "{}", "web", "2026-03-02 10:00:00"), ("k2", "{}", "web", "2026-03-02 10:05:00"),
+            ("k3", "{}", "web", "2026-03-02 11:00:00"), ("k4", "{}", "call_center", "2026-03-02 11:02:00"),
+            ("k5", "{}", "call_center", "2026-03-02 11:03:00")]
+    stitched([(f"{e}-{c}", c, ch, at) for c in ("c1", "shared1") for e, _, ch, at in rows])
+    sessionize(warehouse)
+    journeys = dict(warehouse.rows(
+        "SELECT ids.event_id, events.journey_id FROM journeys.events_in_journeys AS events "
+        "JOIN journeys.event_ids AS ids USING (event_key)"
+    ))
+    assert len({journeys[f"{e}-c1"] for e, *_ in rows}) == 1
+    shared = [journeys[f"{e}-shared1"] for e, *_ in rows]
+    assert shared[0] == shared[1] and len(set(shared)) == 4  # k1 k2 | k3 | k4 | k5

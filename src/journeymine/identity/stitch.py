@@ -216,7 +216,7 @@ def stitch_identities(wh: Warehouse, identity: IdentityConfig, sources: Iterable
                                            "is_shared": shared}))
     wh.execute("CREATE OR REPLACE TABLE stitched.graph_identities AS SELECT * FROM _jm_graph")
     wh.con.unregister("_jm_graph")
-    wh.build("stitched.identity_map", "stitched/int_identity_map")
+    wh.build("stitched.identity_map", "stitched/int_identity_map", {"kind_priority": list(IDENTIFIER_KINDS)})
     wh.build("stitched.identity_sets_resolved", "stitched/int_identity_sets_resolved",
              {"kind_priority": list(IDENTIFIER_KINDS)})
     # against the identity map the previous published run kept (identity.*, audit.keep_identity)

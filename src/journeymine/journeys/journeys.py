@@ -5,7 +5,9 @@
 
 Per customer and channel, a gap longer than the channel's timeout starts a new session; per
 customer across channels, a journey ends at a goal activity or after the journey window
-without an event (journeymine.journeys.timeline says how, on arrays sorted once).
+without an event (journeymine.journeys.timeline says how, on arrays sorted once). The events of
+a shared identifier alone (a kiosk, a switchboard number: no one person) make one journey per
+visit, not one journey of everyone who used it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def place_in_journeys(wh: Warehouse, sessions: SessionConfig, journeys: JourneyC
     placed = place_events(
         events["customer_no"], events["channel_code"], events["occurred_us"], events["last_us"],
         events["is_goal"].astype(bool), timeouts, journeys.window_days * MICROS_PER_DAY,
+        is_shared=events["is_shared"].astype(bool),
     )
     wh.create_from_arrays("journeys.events_placed", {
         "event_key": events["event_key"], "session_number": placed.session_number,

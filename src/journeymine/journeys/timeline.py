@@ -58,20 +58,27 @@ class Placement:
 
 def place_events(
     customer: np.ndarray, channel: np.ndarray, occurred_us: np.ndarray, last_us: np.ndarray, is_goal: np.ndarray,
-    timeout_us_by_channel: np.ndarray, window_us: int,
+    timeout_us_by_channel: np.ndarray, window_us: int, is_shared: np.ndarray | None = None,
 ) -> Placement:
     """Sessions and journeys of events sorted by customer, then time (and source order).
 
     A session: per customer and channel, a gap from the previous event's end (its end time,
     or its time) to this event longer than the channel's timeout starts a new one; a timeout
     of 0 makes every event its own session. A journey: per customer across channels, the
-    event after a goal, or after a gap longer than the journey window, starts a new one.
-    `channel` holds small integer codes indexing `timeout_us_by_channel`.
+    event after a goal, or after a gap longer than the journey window, starts a new one; for
+    a shared identifier's pseudo-customer (`is_shared`: a kiosk, a switchboard number, used by
+    many people), also a change of channel or a gap longer than the channel's timeout: each
+    visit is someone's journey. `channel` holds small integer codes indexing
+    `timeout_us_by_channel`.
     """
     n = len(customer)
     new_customer = starts_of(customer)
     gap = occurred_us - _shifted(last_us, 0)
     journey_start = new_customer | _shifted(is_goal, False) | (gap > window_us)
+    if is_shared is not None and is_shared.any():
+        timeout = timeout_us_by_channel[channel]
+        new_visit = (channel != _shifted(channel, -1)) | (timeout == 0) | (gap > timeout)
+        journey_start |= is_shared & new_visit
     journey_number = number_within(new_customer, journey_start)
     step_number = np.arange(n) - np.maximum.accumulate(np.where(journey_start, np.arange(n), 0)) + 1
 
