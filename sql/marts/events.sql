@@ -1,13 +1,9 @@
--- events (a table macro, run when the events output is written): the stitched events whose
--- event_seq lies in [first_seq, end_seq), one row each, in the total event order (output
--- contract). Reads journeys.events_in_journeys (each event's customer, session, journey and
--- step) and staged.events (what the journeys layer does not carry: the source's own id, the
--- source, the attributes), joined by event_key. journeymine.outputs.publish writes the events
--- as ranges of event_seq one after another, so that no sort of wide rows outgrows memory.
-create or replace temp macro events_in_order(first_seq, end_seq) as table
+-- events (a query, run when the events output is written): one row per stitched event, in the
+-- total event order (output contract). Reads journeys.events_in_journeys (each event's
+-- customer, session, journey and step) and staged.events (what the journeys layer does not
+-- carry: the source's own id, the source, the attributes), joined by event_key.
 with source as (
     select * from journeys.events_in_journeys
-    where event_seq >= first_seq and event_seq < end_seq
 ),
 
 final as (

@@ -90,11 +90,6 @@ class Warehouse:
         self.con.execute(model_sql("macros"))
         self.set_placeholders(PLACEHOLDERS)
 
-    def memory_limit_bytes(self) -> int:
-        """DuckDB's memory limit on this connection, in bytes."""
-        number, unit = str(self.scalar("SELECT current_setting('memory_limit')")).split()
-        return int(float(number) * 1024 ** ("bytes KiB MiB GiB TiB".split().index(unit)))
-
     def set_placeholders(self, placeholders: Sequence[str]) -> None:
         """The identifier values that stand for "no one" (identity.placeholders), as the macro
         jm_is_placeholder reads them."""

@@ -13,7 +13,6 @@ published without their raw row.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import platform
@@ -33,9 +32,8 @@ from journeymine.schema import OUTPUT_COLUMNS, REPORT_FILE
 
 # Each output and the query that produces it from the working database.
 OUTPUT_QUERIES: dict[str, str] = {
-    # millions of wide rows: never a table of its own, read once into the Parquet file, range by
-    # range of event_seq (events_query)
-    "events": "SELECT * FROM events_in_order(0, 9223372036854775807)",
+    # millions of wide rows: never a table of its own, read once into the Parquet file
+    "events": model_sql("marts/events"),
     "sessions": "SELECT * FROM marts.sessions",
     "journeys": (
         "SELECT * EXCLUDE (journey_key, touchpoint_path, activity_code_path) FROM marts.journeys "
@@ -78,10 +76,6 @@ RUN_OUTPUTS: tuple[str, ...] = (
 MINE_OUTPUTS: tuple[str, ...] = (
     "journeys", "variants", "journey_graph_nodes", "journey_graph_edges", "dropoffs", "log_rejects",
 )
-# the memory an event's row takes in the sort and join of the events output, with room to spare
-# (its attributes, ids and names; DuckDB's sort and hash table around them): events are written in
-# ranges of memory_limit / EVENT_BYTES_PER_ROW rows, at least EVENT_MIN_ROWS_PER_RANGE
-EVENT_BYTES_PER_ROW, EVENT_MIN_ROWS_PER_RANGE = 1_000, 100_000
 MANIFEST_QUERY = "SELECT * FROM meta.runs ORDER BY started_at, run_id"
 ANALYTICS_FILE, MANIFEST_FILE = "analytics.duckdb", "run_manifest.json"
 ANALYTICS_STORAGE_VERSION = "v1.5.0"
@@ -122,24 +116,8 @@ def write_outputs(wh: Warehouse, output_dir: Path, names: Sequence[str] | None =
     output_dir.mkdir(parents=True, exist_ok=True)
     counts = {}
     for name in names or RUN_OUTPUTS:
-        query = events_query(wh) if name == "events" else OUTPUT_QUERIES[name]
-        counts[name] = _write_parquet(wh, name, query, output_dir)
+        counts[name] = _write_parquet(wh, name, OUTPUT_QUERIES[name], output_dir)
     return counts
-
-
-def events_query(wh: Warehouse, rows_per_range: int | None = None) -> str:
-    """The events output in event_seq order, as ranges of event_seq one after another: one sort of
-    every event's wide row (its attributes, ids) beyond memory_limit spills (4 GB written for 10M
-    events under 2 GB), ranges of about EVENT_BYTES_PER_ROW × rows_per_range each sort in memory.
-    UNION ALL keeps the ranges in order: DuckDB runs a union's parts one after another when the
-    sink needs insertion order, as COPY does. `rows_per_range` (default: from memory_limit) is
-    for tests."""
-    wh.execute(model_sql("marts/events"))  # the table macro events_in_order(first_seq, end_seq)
-    first, last = wh.rows("SELECT coalesce(min(event_seq), 0), coalesce(max(event_seq), 0) "
-                          "FROM journeys.events_in_journeys")[0]
-    rows = rows_per_range or max(EVENT_MIN_ROWS_PER_RANGE, wh.memory_limit_bytes() // EVENT_BYTES_PER_ROW)
-    bounds = list(range(int(first), int(last) + 1, rows)) + [int(last) + 1]
-    return " UNION ALL ".join(f"(SELECT * FROM events_in_order({a}, {b}))" for a, b in itertools.pairwise(bounds))
 
 
 def record_run(wh: Warehouse, manifest: dict[str, Any]) -> None:

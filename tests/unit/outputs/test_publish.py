@@ -204,39 +204,3 @@ def test_analytics_db_holds_tables_that_work_wherever_the_folder_goes(tmp_path: 
     finally:
         con.close()
     assert sorted(p.name for p in moved.iterdir()) == ["analytics.duckdb", "run_manifest.json"]
-
-
-@pytest.mark.parametrize(("n", "rows_per_range"), [(20, 1), (20, 3), (20, 7), (20, 1_000), (600_000, 250_000)])
-def test_events_are_written_in_event_seq_order_range_by_range(warehouse, tmp_path: Path, n: int,
-                                                              rows_per_range: int) -> None:
-    """The events output is the join of the journeys layer and the staged rows in event_seq
-    order, whatever the ranges it is written in: one range or many, the same rows in the same
-    order (events_query), the staged rows being in another order than event_seq; with ranges of
-    many row groups, on several threads too."""
-    from journeymine.load.stage import create_staged_tables
-    from journeymine.outputs.publish import events_query
-
-    create_staged_tables(warehouse)
-    warehouse.execute("SET threads = 4")
-    # event_seq runs against the staged order (event_key), and per customer it interleaves
-    warehouse.execute(
-        "CREATE TABLE journeys.events_in_journeys AS SELECT i AS event_key, 'c' || (i % 3) AS customer_id, "
-        "'s' || (i % 5) AS session_id, 'j' || (i % 4) AS journey_id, (i % 6)::INTEGER AS step_number, 'web' AS channel, "
-        "'a' || (i % 7) AS activity, TIMESTAMPTZ '2026-01-01' + to_minutes(n_seq) AS occurred_at, "
-        "NULL::TIMESTAMPTZ AS ended_at, NULL::DOUBLE AS sentiment, NULL::DECIMAL(38, 12) AS value, n_seq AS event_seq "
-        f"FROM (SELECT i, {n} - i + 1 AS n_seq FROM range(1, {n} + 1) r(i))"
-    )
-    columns = [r[0] for r in warehouse.rows("DESCRIBE staged.events")]
-    values = {"event_key": "i", "event_id": "'e' || i", "source": "'web'", "attributes": "json_object('k', i)"}
-    warehouse.execute(f"INSERT INTO staged.events ({', '.join(values)}) SELECT {', '.join(values.values())} "
-                      f"FROM range(1, {n} + 1) r(i)")
-    assert set(values) <= set(columns)
-
-    path = tmp_path / "events.parquet"
-    warehouse.execute(f"COPY ({events_query(warehouse, rows_per_range)}) TO '{path}' (FORMAT parquet)")
-    # row k of the file is event_seq k, with its own staged row (event_key n - k + 1)
-    assert warehouse.rows(
-        f"SELECT count(*), count(*) FILTER (WHERE event_seq = file_row_number + 1 AND event_id = 'e' || ({n} - event_seq + 1) "
-        f"AND attributes->>'k' = ({n} - event_seq + 1)::VARCHAR) FROM read_parquet('{path}', file_row_number = true)"
-    ) == [(n, n)]
-    assert events_query(warehouse, rows_per_range).count("UNION ALL") == -(-n // rows_per_range) - 1
