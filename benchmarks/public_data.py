@@ -74,17 +74,21 @@ def main() -> None:
     if unknown:
         sys.exit(f"unknown dataset(s) {', '.join(sorted(unknown))}; expected "
                  + ", ".join(d.name for d in PUBLIC_DATASETS))
+    failed = []
     for dataset in PUBLIC_DATASETS:
         if args.names and dataset.name not in args.names:
             continue
         source = args.datasets / dataset.file
         if not source.exists():
             print(f"{dataset.name}: {source} not found; get it from {dataset.url}", flush=True)
+            failed.append(dataset.name)
             continue
         export = convert(dataset, source)
         print(f"{dataset.name}: {source} -> {export.relative_to(REPO)}", flush=True)
-        if args.run:
-            run(dataset)
+        if args.run and not run(dataset):
+            failed.append(dataset.name)
+    if failed:
+        sys.exit(f"not converted or not run: {', '.join(failed)}")
 
 
 def convert(dataset: Dataset, source: Path) -> Path:
@@ -130,20 +134,23 @@ def local_name(element: ET.Element) -> str:
 
 
 def attributes_of(element: ET.Element) -> dict[str, str]:
-    """The attributes an XES element holds itself (not its events'), {key: value as written}."""
+    """The plain attributes an XES element holds itself (not its events', nor a list's or a
+    container's, which have no value of their own), {key: value as written}."""
     return {child.get("key"): child.get("value", "") for child in element
-            if local_name(child) != "event" and child.get("key") is not None}
+            if local_name(child) != "event" and child.get("key") is not None and len(child) == 0}
 
 
-def run(dataset: Dataset) -> None:
-    """Run journeymine on the dataset's example config, then print what it found."""
+def run(dataset: Dataset) -> bool:
+    """Run journeymine on the dataset's example config, then print what it found; False when a
+    command failed."""
     config = EXAMPLES / dataset.name / "journeymine.yaml"
     for command in (["run", "--no-prefect"], ["show", "--top", "5"]):
         print(f"$ journeymine {' '.join(command)} --config {config.relative_to(REPO)}", flush=True)
         done = subprocess.run([str(JOURNEYMINE), *command, "--config", str(config)], cwd=REPO)
         if done.returncode:
             print(f"{dataset.name}: journeymine {command[0]} exited with {done.returncode}", flush=True)
-            return
+            return False
+    return True
 
 
 if __name__ == "__main__":

@@ -1,15 +1,16 @@
--- int_events_arrived_late: one row: of the source's events read this run (from the files the
--- run loaded), those that occurred before the run's high-water mark (the newest event staged
--- from any source before the run started), i.e. that arrived after a run had already published
--- their time, and those more than the lookback before it. Late events are staged and placed at
--- their own time like any other (every run rebuilds journeys from all staged events); this only
--- counts them. Reads staged.events and meta.loaded_files.
--- Parameters: $source, $run_id, $high_water_at (NULL on a first run: nothing is late),
--- $lookback_days.
+-- int_events_arrived_late: one row: of the source's events read since the last published run
+-- (from the files loaded after it: this run's, and those of runs that failed after loading),
+-- those that occurred before the high-water mark (the newest event of the files that run had
+-- loaded), i.e. that arrived after a run had already published their time, and those more than
+-- the lookback before it. Late events are staged and placed at their own time like any other
+-- (every run rebuilds journeys from all staged events); this only counts them. Reads
+-- staged.events and meta.loaded_files.
+-- Parameters: $source, $published_at (when the last published run finished), $high_water_at
+-- (NULL before a first publish: nothing is late), $lookback_days.
 with new_files as (
     select file_id
     from meta.loaded_files
-    where source = $source and run_id = $run_id
+    where source = $source and loaded_at > $published_at
 ),
 
 new_events as (

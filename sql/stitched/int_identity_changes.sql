@@ -1,11 +1,11 @@
 -- int_identity_changes: one row per change of who is who since the previous published run:
 -- a merge (several previous customers are now one: a login linked an anonymous visitor to a
 -- known customer), a split (one previous customer is now several: an identifier set aside as
--- shared, a link gone) or a rekey (the same identifiers under another customer_id: the
--- smallest identifier of the component, which names it, changed). Compared through the
--- identifiers both runs know, never through customer_ids alone: a customer_id is a digest of
--- its component's smallest identifier, so a new customer shifts no other id, but a changed
--- component may change its id. Each change counts the events the previous run published under
+-- shared, a link gone) or a rekey (the same identifiers under another customer_id: the anchor
+-- of the component, which names it, changed). Compared through the identifiers both runs know,
+-- never through customer_ids alone: a customer_id is a digest of its component's anchor (its
+-- identifier of the strongest kind, the smallest of them), so a new customer shifts no other
+-- id, but a changed component may change its id. Each change counts the events the previous run published under
 -- another customer_id (re-keyed) and the records read since that linked the identifiers.
 -- Reads identity.snapshot, identity.identity_map and identity.identity_sets_resolved (the
 -- previous published run's), stitched.identity_map and stitched.identity_sets_resolved (this

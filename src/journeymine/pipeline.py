@@ -55,12 +55,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Run:
-    """Identity of one run, and its high-water mark: the newest event time staged before it
-    started (None on a first run), against which the events it reads are late or not."""
+    """Identity of one run, when the last published run finished, and that run's high-water
+    mark: the newest event time of the files it had loaded (both None before a first publish),
+    against which the events read since are late or not."""
 
     run_id: str
     started_at: str
     high_water_at: datetime | None = None
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,14 @@ def start_run(wh: Warehouse, config: Config) -> Run:
     now = datetime.now(UTC)
     prepare_working_database(wh)
     forget_other_sources(wh, config.source_names)
+    # files a run loaded and then failed on count as read since the last publish, not before it
+    published_at = wh.scalar("SELECT max(finished_at) FROM meta.runs") if wh.table_exists("meta", "runs") else None
+    high_water_at = None if published_at is None else wh.scalar(
+        "SELECT max(events.occurred_at) FROM staged.events AS events JOIN meta.loaded_files AS files USING (file_id) "
+        "WHERE files.loaded_at <= $published_at", {"published_at": published_at},
+    )
     run = Run(run_id=now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3), started_at=now.isoformat(),
-              high_water_at=wh.scalar("SELECT max(occurred_at) FROM staged.events"))
+              high_water_at=high_water_at, published_at=published_at)
     log.info("run %s: %d sources, working database %s", run.run_id, len(config.sources), config.database)
     return run
 
@@ -140,7 +148,8 @@ def load_source(wh: Warehouse, config: Config, source_name: str, run: Run) -> St
 
 def count_late_events(wh: Warehouse, source: str, run: Run, lookback_days: int, *, restaged: bool = False
                       ) -> dict[str, Any]:
-    """The source's events read this run that occurred before the run's high-water mark (late),
+    """The source's events read since the last published run (this run's files, and a failed run's)
+    that occurred before the high-water mark (late),
     and those more than `lookback_days` before it (a warning, and an alert of the run). They are
     staged and placed at their own time all the same: every run rebuilds the journeys from all
     staged events, so nothing is lost and the outputs equal a full rebuild's."""
@@ -149,7 +158,7 @@ def count_late_events(wh: Warehouse, source: str, run: Run, lookback_days: int, 
         earliest = None
     else:
         n_late, n_beyond, earliest = wh.rows(model_sql("staged/int_events_arrived_late"), {
-            "source": source, "run_id": run.run_id, "high_water_at": run.high_water_at,
+            "source": source, "published_at": run.published_at, "high_water_at": run.high_water_at,
             "lookback_days": lookback_days,
         })[0]
     if n_beyond:

@@ -117,6 +117,9 @@ def start_server(args: argparse.Namespace) -> int:
     """`journeymine server`: become `prefect server start` with PREFECT_HOME in the state folder."""
     config = load_config(args.config)
     with socket.socket() as probe:
+        # as the server binds: a port whose last connections are still closing (TIME_WAIT, just after
+        # a Ctrl-C) is free for it
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((args.host, args.port))
         except OSError as exc:

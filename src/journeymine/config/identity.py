@@ -67,7 +67,7 @@ def _placeholders(value: Any) -> tuple[str, ...]:
     for item in value:
         if isinstance(item, bool) or not isinstance(item, (str, int)) or not placeholder_key(str(item)):
             raise ConfigError(
-                f"{where}: {item!r} is no placeholder: a value needs a letter, a digit or '-' "
-                "(spaces and punctuation are ignored when values are compared)"
+                f"{where}: {item!r} is no placeholder: a value needs a letter, a digit or '-' (all else is "
+                "ignored when values are compared); quote values YAML reads otherwise, such as \"null\" or \"no\""
             )
     return tuple(str(item) for item in value)

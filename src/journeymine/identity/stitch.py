@@ -58,8 +58,16 @@ class StitchResult:
 
 
 def customer_id_for(identifier: str) -> str:
-    """The customer_id of a component, from its smallest identifier (stable across runs)."""
+    """The customer_id of a component, from its anchor (anchor_of; stable across runs)."""
     return "cu_" + hashlib.md5(identifier.encode("utf-8")).hexdigest()[:16]
+
+
+def anchor_key(identifier: str) -> tuple[int, str]:
+    """How identifiers rank as a component's anchor, which names it: the strongest kind first
+    (customer_ref > loyalty_id > email > phone > anonymous_id), then the smallest; as
+    sql/stitched/int_identity_map.sql ranks them."""
+    kind = identifier_kind(identifier)
+    return (IDENTIFIER_KINDS.index(kind) if kind in IDENTIFIER_KINDS else len(IDENTIFIER_KINDS), identifier)
 
 
 def identifier_kind(identifier: str) -> str:
@@ -133,12 +141,12 @@ def resolve_identities(
     node_b = np.array([position[n] for n in links["identifier_b"]], dtype=np.int64)
     kinds = np.array([identifier_kind(n) for n in names], dtype=object)
     part, shared, n_split = component_parts(kinds, node_a, node_b, max_identifiers_per_kind, names)
-    smallest: dict[int, str] = {}
-    for name, p in zip(names, part, strict=True):  # names are sorted: the first of a part is its smallest
-        smallest.setdefault(int(p), name)
+    anchor: dict[int, str] = {}
+    for name, p in zip(names, part, strict=True):
+        anchor[int(p)] = min(anchor.get(int(p), name), name, key=anchor_key)
     frame = pd.DataFrame({
         "identifier": names,
-        "customer_id": [customer_id_for(smallest[int(p)]) for p in part],
+        "customer_id": [customer_id_for(anchor[int(p)]) for p in part],
         "is_shared": shared,
     })
     return frame, n_split

@@ -42,10 +42,14 @@ def test_a_chain_of_links_is_one_customer() -> None:
     assert len(frame) == 3
 
 
-def test_customer_id_comes_from_the_smallest_identifier() -> None:
-    """customer_id is a digest of the component's smallest identifier, so it is the same on every run."""
+def test_customer_id_comes_from_the_strongest_identifier() -> None:
+    """customer_id is a digest of the component's anchor: its identifier of the strongest kind
+    (the smallest of them), so it is the same on every run and a device joining changes nothing."""
     frame, _ = resolve_identities(links(("phone:p1", "customer_ref:C1"), ("email:e1", "phone:p1")), LIMITS)
     assert set(frame["customer_id"]) == {customer_id_for("customer_ref:C1")}
+    joined, _ = resolve_identities(links(("phone:p1", "customer_ref:C1"), ("email:e1", "phone:p1"),
+                                         ("anonymous_id:0dev", "email:e1"), ("customer_ref:C2", "phone:p1")), LIMITS)
+    assert set(joined["customer_id"]) == {customer_id_for("customer_ref:C1")}  # not the device's, nor C2's
     assert customer_id_for("customer_ref:C1").startswith("cu_") and len(customer_id_for("customer_ref:C1")) == 19
 
 
