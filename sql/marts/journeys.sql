@@ -4,9 +4,10 @@
 -- path: the journey's activities in step order (after label hygiene; n_events counts the
 -- events behind the steps, repeats included). outcome: converted (the last step is a goal
 -- activity), abandoned (no event for longer than the journey window before the end of the
--- data), or open (still inside the window). With $all_cases_ended (an event log mined as a
--- whole, `journeymine mine`), a case that did not convert is abandoned when goals are
--- given, and 'ended' when there are none. activity_code_path (the path as activity codes) is
+-- data), or open (still inside the window). Without goals there is no conversion to miss: a
+-- journey past the window is 'ended', not abandoned (no abandonment findings on a log without
+-- goals). With $all_cases_ended (an event log mined as a whole, `journeymine mine`), a case
+-- that did not convert is abandoned when goals are given, and 'ended' when there are none. activity_code_path (the path as activity codes) is
 -- what variants group by; touchpoint_path keeps the channels too.
 -- Parameters: $goal_activities, $window_days, $all_cases_ended.
 with names as (
@@ -43,7 +44,8 @@ classified as (
             when list_contains($goal_activities, path[-1]) then 'converted'
             when $all_cases_ended and len($goal_activities) > 0 then 'abandoned'
             when $all_cases_ended then 'ended'
-            when data_end.data_ended_at - named.ended_at > to_days($window_days) then 'abandoned'
+            when data_end.data_ended_at - named.ended_at > to_days($window_days)
+                then case when len($goal_activities) > 0 then 'abandoned' else 'ended' end
             else 'open'
         end as outcome
     from named

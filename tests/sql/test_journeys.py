@@ -174,6 +174,19 @@ def test_outcome_is_relative_to_the_end_of_the_data(warehouse: Warehouse, stitch
     }
 
 
+def test_without_goals_a_journey_past_the_window_has_ended_not_been_abandoned(warehouse: Warehouse, stitched) -> None:
+    """With no goal activities there is no conversion to miss: the same journeys end ('ended', no
+    drop-off) instead of being abandoned; one inside the window is still open."""
+    stitched([
+        ev("a1", "aban", "Home", 1 * DAY), ev("a2", "aban", "Cart", 1 * DAY + 5 * MIN),
+        ev("o1", "open", "Cart", 7 * DAY), ev("n1", "late", "Home", 21 * DAY),
+    ])
+    build(warehouse, goals=[])
+    assert journeys(warehouse, "outcome", "drop_off_activity") == {
+        "aban-j1": ("ended", None), "open-j1": ("open", None), "late-j1": ("open", None),
+    }
+
+
 def test_abandonment_waits_for_more_data(warehouse: Warehouse, stitched) -> None:
     """The same journey is open while the data end is within the window, abandoned once it is past."""
     base = [ev("a1", "c1", "Cart", 0 * DAY)]

@@ -65,14 +65,16 @@ def summarize_run(manifest: dict, output_dir: Path) -> str:
             {"p": str(output_dir / "friction.parquet")},
         ).fetchall()
         drops = con.execute(
-            "SELECT stage, channel, n_dropped, drop_rate FROM read_parquet($p) ORDER BY drop_off_rank LIMIT 3",
+            "SELECT stage, channel, n_dropped, drop_rate FROM read_parquet($p) WHERE n_dropped > 0 "
+            "ORDER BY drop_off_rank LIMIT 3",
             {"p": str(output_dir / "dropoffs.parquet")},
         ).fetchall()
     finally:
         con.close()
     lines.append("  top friction:")
     lines += [f"    {score:8.1f}  {signal:<18} {touchpoint}  ({n:,} journeys)" for touchpoint, signal, n, score in friction]
-    lines.append("  largest drop-offs:")
+    # none without goals: a journey that ends is not a drop-off then
+    lines.append("  largest drop-offs:" if drops else "  largest drop-offs: none (no goal_activities, or none abandoned)")
     lines += [f"    {n:>7,}  {stage} ({channel}), drop rate {rate:.0%}" for stage, channel, n, rate in drops]
     alerts = manifest.get("alerts")
     if alerts is not None:
