@@ -32,8 +32,8 @@ CALL_CHANNEL = "call_center"
 # customer of its strongest one that is not a shared identifier (a kiosk, a switchboard number).
 IDENTIFIER_KINDS: tuple[str, ...] = ("customer_ref", "loyalty_id", "email", "phone", "anonymous_id")
 
-# Identifier values that stand for "no one" (identity.placeholders), compared upper-cased without
-# spaces and punctuation ('n/a' is NA); '0' stands for any run of zeros ('000').
+# Identifier values that stand for "no one" (identity.placeholders), compared upper-cased with all
+# but letters, digits and '-' removed ('n/a' is NA); '0' stands for any run of zeros ('000').
 PLACEHOLDERS: tuple[str, ...] = (
     "0", "-1", "-", "NA", "NONE", "NULL", "NIL", "NAN", "UNKNOWN", "UNDEFINED", "ANONYMOUS", "GUEST", "NOTSET", "TEST",
 )
@@ -44,11 +44,16 @@ def placeholder_key(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]", "", value).upper()
 
 
+def placeholder_keys(placeholders: tuple[str, ...]) -> tuple[str, ...]:
+    """The rule a list of placeholders makes: its distinct keys, sorted (spelling and order aside)."""
+    return tuple(sorted({placeholder_key(p) for p in placeholders}))
+
+
 def placeholder_pattern(placeholders: tuple[str, ...]) -> str:
     """The RE2 pattern the SQL macro jm_is_placeholder matches a value's placeholder_key against
     (none: a pattern that matches nothing)."""
-    keys = [placeholder_key(p) for p in placeholders]
-    return "|".join("0+" if k == "0" else re.escape(k) for k in keys) or "a^"
+    return "|".join("0+" if k == "0" else re.escape(k) for k in placeholder_keys(placeholders)) or "a^"
+
 
 # Columns of the staged event contract (DESIGN.md, "Event contract").
 EVENT_CONTRACT: tuple[str, ...] = (

@@ -58,7 +58,7 @@ class StitchResult:
 
 
 def customer_id_for(identifier: str) -> str:
-    """The customer_id of a component, from its anchor (anchor_of; stable across runs)."""
+    """The customer_id of a component, from its anchor (anchor_key ranks them; stable across runs)."""
     return "cu_" + hashlib.md5(identifier.encode("utf-8")).hexdigest()[:16]
 
 

@@ -31,7 +31,7 @@ from journeymine.load.stage import (
     StageCounts, count_source, create_staged_tables, delete_source, duplicate_note, reject_duplicates, stage_file,
     staging_definition,
 )
-from journeymine.schema import PLACEHOLDERS, placeholder_pattern
+from journeymine.schema import PLACEHOLDERS, placeholder_keys
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +114,9 @@ def staging_fingerprint(source: SourceConfig, identity: IdentityConfig) -> str:
         "country_code": identity.default_country_code,
         "staging": staging_definition(source),
     }
-    if placeholder_pattern(identity.placeholders) != placeholder_pattern(PLACEHOLDERS):
+    if placeholder_keys(identity.placeholders) != placeholder_keys(PLACEHOLDERS):
         # the rule, not its spelling: the default list leaves fingerprints as they were
-        settings["placeholders"] = sorted(set(placeholder_pattern(identity.placeholders).split("|")))
+        settings["placeholders"] = list(placeholder_keys(identity.placeholders))
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
 
 
