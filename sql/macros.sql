@@ -233,6 +233,17 @@ CREATE OR REPLACE TEMP MACRO jm_stage_map(stage_activities) AS TABLE
         stage_activities::STRUCT(activity VARCHAR, stage VARCHAR, stage_number INTEGER)[], recursive := true
     );
 
+-- A funnel stage reached but not left yet that may still be: the journey did not reach the next
+-- stage, is open, can still go on (in strict order: no stage visit after its last stage) and
+-- entered the funnel less than window_hours before the data ends. marts.funnel and the funnel
+-- trend count such a journey as pending, not dropped.
+CREATE OR REPLACE TEMP MACRO jm_funnel_pending(is_continued, outcome, can_still_continue, entered_at, data_ended_at,
+                                               window_hours) AS
+    NOT is_continued
+        AND outcome = 'open'
+        AND can_still_continue
+        AND (epoch_us(data_ended_at) - epoch_us(entered_at)) / 3.6e9 < window_hours;
+
 -- Sums and means that do not depend on the order rows arrive in (DuckDB adds in parallel, and a
 -- sum of doubles in another order differs in its last digits): each value is held to 12
 -- decimals and added exactly. Two runs on the same input give the same bytes.

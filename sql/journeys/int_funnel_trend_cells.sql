@@ -40,16 +40,13 @@ data_end as (
 ),
 
 classified as (
-    -- pending as in marts.funnel: open, may still continue, entered within the window
+    -- pending as in marts.funnel (jm_funnel_pending)
     select
         reached.stage_number,
         date_trunc($period, reached.reached_at)::DATE as period_start,
         reached.is_continued,
-        not reached.is_continued
-            and outcomes.outcome = 'open'
-            and reached.can_still_continue
-            and (epoch_us(data_end.data_ended_at) - epoch_us(reached.entered_at)) / 3.6e9 < $window_hours
-            as is_pending
+        jm_funnel_pending(reached.is_continued, outcomes.outcome, reached.can_still_continue,
+                          reached.entered_at, data_end.data_ended_at, $window_hours) as is_pending
     from reached
     left join outcomes using (journey_key)
     cross join data_end

@@ -54,11 +54,9 @@ data_end as (
 classified as (
     select
         reached.*,
-        not reached.is_continued
-            and reached.stage_number < last_stage.last_stage_number
-            and outcomes.outcome = 'open'
-            and reached.can_still_continue
-            and (epoch_us(data_end.data_ended_at) - epoch_us(reached.entered_at)) / 3.6e9 < $window_hours
+        reached.stage_number < last_stage.last_stage_number
+            and jm_funnel_pending(reached.is_continued, outcomes.outcome, reached.can_still_continue,
+                                  reached.entered_at, data_end.data_ended_at, $window_hours)
             as is_pending
     from reached
     left join outcomes using (journey_key)
